@@ -1,0 +1,5 @@
+"""Allow ``python -m tkanban``."""
+
+from tkanban.cli import main
+
+raise SystemExit(main())

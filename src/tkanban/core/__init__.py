@@ -1,0 +1,1 @@
+"""The core: storage and operations, with no knowledge of any user interface."""

@@ -1,0 +1,101 @@
+"""A realistic example board: hypothesis stories, tasks, logs, mentions and time boxes."""
+
+from __future__ import annotations
+
+from tkanban.core import board as ops
+from tkanban.core.errors import ValidationError
+from tkanban.core.store import Store
+
+HOUR, DAY = 3600, 86400
+
+# (title, kind, criteria, timebox, assignee, author, path of (lane, hours ago), logs, outcome)
+_CARDS: list[dict] = [
+    dict(title="We believe a fine-tuned DistilBERT will identify cases with precision > 0.95 "
+         "and recall > 0.7", kind="hypothesis", criteria="precision > 0.95 and recall > 0.7",
+         timebox="1w", assignee="alice", author="priya",
+         path=[("test-hypothesis", 50)],
+         logs=[(48, "alice", "Baseline TF-IDF + logistic regression on the March sample.",
+                {"precision": 0.88, "recall": 0.61}),
+               (20, "alice", "DistilBERT, 3 epochs, lr 2e-5. Recall jumps; precision close. "
+                "@bob can you check the label noise in the 'other' class?",
+                {"precision": 0.93, "recall": 0.74}),
+               (3, "bob", "Relabelled 212 'other' cases; 9% were wrong. @alice rerun?", {})]),
+    dict(title="We believe shap values will explain the top-3 drivers of each prediction to "
+         "the claims team", kind="hypothesis", criteria="agreement >= 0.8", timebox="3d",
+         assignee="bob", author="priya", path=[("test-hypothesis", 80)],
+         logs=[(70, "bob", "TreeExplainer on the gradient-boosted model; 40 cases reviewed "
+                "with @carol from claims.", {"agreement": 0.65}),
+               (26, "carol", "Drivers make sense for fraud cases, not for late filing.", {})]),
+    dict(title="We believe adding weather features will lift delivery-time AUC above 0.80",
+         kind="hypothesis", criteria="auc > 0.80", timebox="2d", assignee="dave",
+         author="dave", path=[("test-hypothesis", 100), ("done", 30)],
+         logs=[(90, "dave", "Joined hourly weather by depot.", {"auc": 0.781}),
+               (40, "dave", "No gain over the baseline; rain is already in the traffic "
+                "signal.", {"auc": 0.779})],
+         outcome=("invalidated", "weather adds nothing beyond traffic; drop it")),
+    dict(title="We believe class weighting will bring recall on rare defects to 0.6",
+         kind="hypothesis", criteria="recall >= 0.6", timebox="2d", assignee="alice",
+         author="alice", path=[("test-hypothesis", 200), ("review-hypothesis", 150),
+                               ("update-model", 120), ("review-model", 100), ("done", 90)],
+         logs=[(180, "alice", "Weights 1:12 from class frequencies.", {"recall": 0.64}),
+               (140, "bob", "Reviewed the notebook, numbers reproduce.", {})],
+         outcome=("validated", "recall 0.64 with precision unchanged; shipped in v2.3")),
+    dict(title="Data ingestion pipeline for the claims warehouse", kind="task", timebox="1w",
+         assignee="erin", author="erin", path=[("update-model", 60)],
+         logs=[(55, "erin", "Airflow DAG reads the nightly dump; schema checks with "
+                "pandera.", {}),
+               (10, "erin", "Backfill of 2024 done, 1.2M rows. @dave the features table "
+                "is ready.", {})]),
+    dict(title="Prediction API (FastAPI) behind the claims portal", kind="task", timebox="4h",
+         assignee="dave", author="priya", path=[("review-model", 9)],
+         logs=[(8, "dave", "Endpoint /score with pydantic models; p95 41 ms locally.", {})]),
+    dict(title="Streamlit demo for the product owner", kind="task", timebox="1d",
+         assignee="carol", author="priya", path=[],
+         logs=[(30, "priya", "For the go/no-go on Friday; @carol show 10 real cases.", {})]),
+    dict(title="We believe active learning halves the labelling needed for 0.9 F1",
+         kind="hypothesis", criteria="f1 >= 0.9", timebox="2w", assignee=None,
+         author="priya", path=[], logs=[]),
+    dict(title="Review the label guide with the claims team", kind="task", timebox="2h",
+         assignee="bob", author="bob", path=[("review-hypothesis", 26)],
+         logs=[(25, "bob", "Draft v3 shared; waiting for comments from @priya.", {})]),
+]
+
+
+def fill_demo(store: Store, board: str) -> int:
+    """Fill ``board`` with the demo cards, back-dating their history. Returns the card count."""
+    if ops.list_cards(store, board, include_archived=True):
+        raise ValidationError(
+            f"board {board!r} already has cards; run the demo on a new board "
+            "(--board demo) or a new file (--db demo.db)"
+        )
+    real_clock = store.clock
+    now = real_clock()
+    try:
+        for spec in _CARDS:
+            first = max([h for _, h in spec["path"]] + [h for h, *_ in spec["logs"]] + [1]) + 2
+            store.clock = lambda t=now - first * HOUR: t
+            from tkanban.core.timebox import parse_duration
+
+            card = ops.add_card(store, board, spec["title"], author=spec["author"],
+                                kind=spec["kind"], criteria=spec.get("criteria", ""),
+                                timebox_seconds=parse_duration(spec["timebox"]),
+                                assignee=spec["assignee"])
+            events: list[tuple[float, str, tuple]] = [
+                (h, "move", (lane,)) for lane, h in spec["path"]]
+            events += [(h, "log", (author, text, metrics))
+                       for h, author, text, metrics in spec["logs"]]
+            for hours, what, payload in sorted(events, key=lambda e: -e[0]):
+                store.clock = lambda t=now - hours * HOUR: t
+                if what == "log":
+                    author, text, metrics = payload
+                    ops.add_log(store, card.id, text, author=author, metrics=metrics)
+                else:
+                    outcome, note = spec.get("outcome", (None, None))
+                    lane = payload[0]
+                    ops.move_card(store, card.id, lane, author=spec["assignee"] or "priya",
+                                  outcome=outcome if lane == "done" else None,
+                                  conclusion=note if lane == "done" else None)
+    finally:
+        store.clock = real_clock
+    ops.set_wip_limit(store, board, "test-hypothesis", 2)
+    return len(_CARDS)

@@ -1,0 +1,105 @@
+"""Exit criteria of hypothesis stories: parsing and evaluation. Pure.
+
+A criterion is ``metric op number`` with op one of ``>= > <= < ==``; several are joined by
+``and`` or commas: ``precision >= 0.95 and recall > 0.7``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+
+from tkanban.core.errors import ValidationError
+
+OUTCOMES = ("validated", "invalidated", "inconclusive")
+
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+_CRITERION = re.compile(
+    r"^\s*([A-Za-z_][\w.\-@/]*)\s*(>=|<=|==|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
+_SPLIT = re.compile(r"\s*(?:,|\band\b|&&)\s*", re.IGNORECASE)
+_METRIC = re.compile(r"^\s*([A-Za-z_][\w.\-@/]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One exit condition, e.g. ``auc >= 0.8``."""
+
+    metric: str
+    op: str
+    target: float
+
+    def met_by(self, value: float) -> bool:
+        return bool(_OPS[self.op](value, self.target))
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.target:g}"
+
+
+def parse_criteria(text: str) -> list[Criterion]:
+    """Parse criteria text; raise ``ValidationError`` saying which part is wrong."""
+    if not text or not text.strip():
+        return []
+    result = []
+    for part in _SPLIT.split(text.strip()):
+        if not part:
+            continue
+        match = _CRITERION.match(part)
+        if match is None:
+            raise ValidationError(
+                f"bad criterion {part!r}: write metric op number, e.g. 'auc >= 0.8' "
+                "(op one of >= > <= < ==), joined by 'and' or commas",
+                "criteria",
+            )
+        value = float(match.group(3))
+        if not math.isfinite(value):
+            raise ValidationError(f"bad criterion {part!r}: the number must be finite", "criteria")
+        result.append(Criterion(match.group(1), match.group(2), value))
+    return result
+
+
+def format_criteria(criteria: list[Criterion]) -> str:
+    return " and ".join(str(c) for c in criteria)
+
+
+def parse_metric(text: str) -> tuple[str, float]:
+    """Parse ``name=value`` as given to ``--metric``."""
+    match = _METRIC.match(text)
+    if match is None:
+        raise ValidationError(f"bad metric {text!r}: write name=number, e.g. auc=0.83", "metric")
+    value = float(match.group(2))
+    if not math.isfinite(value):
+        raise ValidationError(f"bad metric {text!r}: the number must be finite", "metric")
+    return match.group(1), value
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Parse several ``name=value`` pairs separated by spaces or commas."""
+    result: dict[str, float] = {}
+    for part in re.split(r"[\s,]+", text.strip()):
+        if part:
+            name, value = parse_metric(part)
+            result[name] = value
+    return result
+
+
+@dataclass(frozen=True)
+class CriterionStatus:
+    criterion: Criterion
+    value: float | None
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.value is None else self.criterion.met_by(self.value)
+
+
+def evaluate(criteria: list[Criterion], latest: dict[str, float]) -> list[CriterionStatus]:
+    """Each criterion against the latest logged value of its metric (None when not measured)."""
+    return [CriterionStatus(c, latest.get(c.metric)) for c in criteria]
+
+
+def suggests_validated(statuses: list[CriterionStatus]) -> bool:
+    """True when there are criteria and every one is met."""
+    return bool(statuses) and all(s.met for s in statuses)

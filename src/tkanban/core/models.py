@@ -1,0 +1,107 @@
+"""The tables of a board file, as SQLModel classes.
+
+The schema itself is created and upgraded by the migrations in ``store``; these classes map it
+for queries, and a test checks that the two agree. Times are UTC epoch seconds (REAL).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+LANES = (
+    ("To do", "todo"),
+    ("Test hypothesis", "test-hypothesis"),
+    ("Code review hypothesis", "review-hypothesis"),
+    ("Update model", "update-model"),
+    ("Code review update model", "review-model"),
+    ("Done", "done"),
+)
+"""The six lanes every new board starts with: (name, slug), in order."""
+
+TODO, DONE = "todo", "done"
+KINDS = ("hypothesis", "task")
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the file, such as the tkanban version a newer schema requires."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Board(SQLModel, table=True):
+    __tablename__ = "board"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: float
+
+
+class Lane(SQLModel, table=True):
+    __tablename__ = "lane"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id")
+    name: str
+    slug: str
+    position: int
+    wip_limit: int | None = None
+
+
+class Card(SQLModel, table=True):
+    __tablename__ = "card"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id")
+    lane_id: int = Field(foreign_key="lane.id")
+    kind: str = "task"
+    title: str
+    description: str = ""
+    criteria: str = ""
+    outcome: str | None = None
+    conclusion: str = ""
+    timebox_seconds: int | None = None
+    clock_start: float | None = None
+    clock_stop: float | None = None
+    author: str
+    assignee: str | None = None
+    position: int
+    archived: bool = False
+    created_at: float
+    updated_at: float
+    version: int = 1
+
+
+class LogEntry(SQLModel, table=True):
+    """One line of a card's research log. Moves, time-box changes and outcomes are entries too."""
+
+    __tablename__ = "log_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id")
+    author: str
+    at: float
+    kind: str = "note"
+    text: str = ""
+    data: str = "{}"
+    metrics: str = "{}"
+
+
+class Mention(SQLModel, table=True):
+    __tablename__ = "mention"
+    entry_id: int = Field(foreign_key="log_entry.id", primary_key=True)
+    user: str = Field(primary_key=True)
+
+
+class Phase(SQLModel, table=True):
+    """A board-level time box with a goal, closed by a go/stop decision."""
+
+    __tablename__ = "phase"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id")
+    name: str
+    goal: str = ""
+    timebox_seconds: int
+    started_at: float
+    ended_at: float | None = None
+    decision: str | None = None
+    note: str = ""
+    author: str
+    decided_by: str | None = None

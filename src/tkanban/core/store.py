@@ -1,0 +1,373 @@
+"""The board file: opening and checking it, the engine, every transaction, migrations and the
+cheap change check.
+
+A board file may sit on a network drive and be open in many processes at once, so:
+
+* the rollback journal (``journal_mode=DELETE``), never WAL, which needs shared memory that
+  network filesystems lack;
+* ``synchronous=FULL``, ``foreign_keys=ON`` and a busy timeout on every connection;
+* every write takes the write lock first (``BEGIN IMMEDIATE``), so two writers never interleave
+  a read-modify-write; reads use a plain ``BEGIN``;
+* one short session per action, closed at once, so no idle transaction holds a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+from tkanban import __version__
+from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
+from tkanban.core.timebox import Clock, system_clock
+
+APPLICATION_ID = 0x746B616E  # "tkan"
+SQLITE_HEADER = b"SQLite format 3\x00"
+LOCAL_BUSY_TIMEOUT = 5.0
+NETWORK_BUSY_TIMEOUT = 15.0
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE board (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at REAL NOT NULL);
+CREATE TABLE lane (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, slug TEXT NOT NULL, position INTEGER NOT NULL, wip_limit INTEGER,
+    UNIQUE (board_id, slug));
+CREATE TABLE card (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    lane_id INTEGER NOT NULL REFERENCES lane(id),
+    kind TEXT NOT NULL CHECK (kind IN ('hypothesis', 'task')),
+    title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', criteria TEXT NOT NULL DEFAULT '',
+    outcome TEXT CHECK (outcome IN ('validated', 'invalidated', 'inconclusive')),
+    conclusion TEXT NOT NULL DEFAULT '',
+    timebox_seconds INTEGER, clock_start REAL, clock_stop REAL,
+    author TEXT NOT NULL, assignee TEXT,
+    position INTEGER NOT NULL, archived BOOLEAN NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL, version INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX ix_card_lane ON card (lane_id, archived, position);
+CREATE INDEX ix_card_board ON card (board_id, archived);
+CREATE TABLE log_entry (
+    id INTEGER PRIMARY KEY,
+    card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    author TEXT NOT NULL, at REAL NOT NULL, kind TEXT NOT NULL DEFAULT 'note',
+    text TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX ix_log_card ON log_entry (card_id, id);
+"""
+"""Schema 1 (tkanban 0.1.0.dev): metrics lived inside ``data``; no mentions, no phases."""
+
+_V2 = """
+ALTER TABLE log_entry ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';
+UPDATE log_entry SET metrics = json_extract(data, '$.metrics'),
+                     data = json_remove(data, '$.metrics')
+    WHERE json_type(data, '$.metrics') = 'object';
+CREATE TABLE mention (
+    entry_id INTEGER NOT NULL REFERENCES log_entry(id) ON DELETE CASCADE,
+    user TEXT NOT NULL, PRIMARY KEY (entry_id, user));
+CREATE INDEX ix_mention_user ON mention (user);
+CREATE TABLE phase (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, goal TEXT NOT NULL DEFAULT '', timebox_seconds INTEGER NOT NULL,
+    started_at REAL NOT NULL, ended_at REAL,
+    decision TEXT CHECK (decision IN ('go', 'stop')), note TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL, decided_by TEXT);
+"""
+"""Schema 2: metrics get their own column, mentions are indexed, phases exist."""
+
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.\-]*)")
+
+
+def find_mentions(text: str) -> list[str]:
+    """The user names ``@mentioned`` in ``text``, lower-cased, without trailing dots."""
+    names = {m.rstrip(".-").lower() for m in _MENTION.findall(text)}
+    return sorted(n for n in names if n)
+
+
+def _mentions_from_text(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("SELECT id, text FROM log_entry").fetchall()
+    conn.executemany(
+        "INSERT OR IGNORE INTO mention (entry_id, user) VALUES (?, ?)",
+        [(entry_id, user) for entry_id, text in rows for user in find_mentions(text)],
+    )
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    _script(_V2)(conn)
+    _mentions_from_text(conn)
+
+
+MIGRATIONS: list[Migration] = [_script(_V1), _v2]
+"""Migration ``i`` takes a file from schema ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What opening a board file found."""
+
+    exists: bool
+    readonly: bool
+    schema: int
+
+
+def _ro_uri(path: Path) -> str:
+    return f"file:{quote(str(path.absolute()))}?mode=ro"
+
+
+def _rw_uri(path: Path) -> str:
+    return f"file:{quote(str(path.absolute()))}?mode=rwc"
+
+
+def translate(exc: BaseException, path: Path) -> TkanbanError:
+    """Turn an SQLite error into a one-line message for the user."""
+    orig = " ".join(str(exc.orig if isinstance(exc, DBAPIError) else exc).split())
+    text = orig.lower()
+    if "locked" in text or "busy" in text:
+        return LockedError(f"the board file is locked by another process; try again: {path}")
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyError(f"the board file is read-only, nothing was changed: {path}")
+    if "full" in text:
+        return BoardFileError(f"the disk is full, nothing was changed: {path}")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return BoardFileError(f"the board file is damaged ({orig}): {path}")
+    if "unable to open" in text:
+        return BoardFileError(f"cannot open the board file: {path}")
+    return BoardFileError(f"board file error ({orig}): {path}")
+
+
+def _writable(path: Path) -> bool:
+    """Writable for us, and not marked read-only for everyone (which even root respects here)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return os.access(path, os.W_OK) and bool(stat.S_IMODE(mode) & 0o222)
+
+
+def check_file(path: Path) -> FileCheck:
+    """Make sure ``path`` is a tkanban board (or absent), without changing a byte of it."""
+    if not path.exists():
+        parent = path.absolute().parent
+        if not parent.is_dir():
+            raise BoardFileError(f"the folder for the board file does not exist: {parent}")
+        return FileCheck(exists=False, readonly=not _writable(parent), schema=0)
+    if path.is_dir():
+        raise BoardFileError(f"the board file is a folder: {path}")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except PermissionError:
+        raise BoardFileError(f"no permission to read the board file: {path}") from None
+    except OSError as exc:
+        raise BoardFileError(f"cannot read the board file ({exc.strerror}): {path}") from None
+    readonly = not _writable(path) or not _writable(path.absolute().parent)
+    if not header:
+        return FileCheck(exists=True, readonly=readonly, schema=0)
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        raise BoardFileError(f"not a tkanban board (not an SQLite database): {path}")
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=LOCAL_BUSY_TIMEOUT)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            schema = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if app_id != APPLICATION_ID and (app_id != 0 or tables):
+                raise BoardFileError(
+                    f"not a tkanban board (an SQLite file of another application): {path}"
+                )
+            if schema > SCHEMA_VERSION:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'requires'").fetchone()
+                needed = row[0] if row else f"a version with board schema {schema}"
+                raise BoardFileError(
+                    f"this board needs tkanban >= {needed} (this is tkanban {__version__}): {path}"
+                )
+            status = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if status != "ok":
+                detail = " ".join(status.replace("*", " ").split())
+                raise BoardFileError(f"the board file is damaged ({detail}): {path}")
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise translate(exc, path) from None
+    if mode == "wal" and readonly:
+        raise BoardFileError(
+            f"the board file is in WAL mode, which cannot be shared across machines, and it is "
+            f"read-only so it cannot be switched back: {path}"
+        )
+    return FileCheck(exists=True, readonly=readonly, schema=schema)
+
+
+class Store:
+    """One open board file. Create with ``Store.open(path)``."""
+
+    def __init__(self, path: Path, *, readonly: bool, clock: Clock, busy_timeout: float) -> None:
+        self.path = path
+        self.readonly = readonly
+        self.clock = clock
+        self.busy_timeout = busy_timeout
+        uri = _ro_uri(path) if readonly else _rw_uri(path)
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+            conn.isolation_level = None
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+            return conn
+
+        self._connect = connect
+        self._writer = self._engine("BEGIN IMMEDIATE")
+        self._reader = self._engine("BEGIN")
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
+
+    def _engine(self, begin: str) -> Engine:
+        engine = create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
+
+        @event.listens_for(engine, "begin")
+        def do_begin(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql(begin)
+
+        return engine
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        clock: Clock = system_clock,
+        busy_timeout: float = LOCAL_BUSY_TIMEOUT,
+        readonly: bool | None = None,
+    ) -> Store:
+        """Check, create or migrate the board file at ``path`` and return a store on it."""
+        found = check_file(path)
+        is_ro = found.readonly if readonly is None else (readonly or found.readonly)
+        if is_ro and not found.exists:
+            raise ReadOnlyError(f"cannot create the board file, its folder is read-only: {path}")
+        if is_ro and found.schema < SCHEMA_VERSION:
+            raise ReadOnlyError(
+                f"the board file is read-only and was written by an older tkanban; "
+                f"open it once with write access to upgrade it: {path}"
+            )
+        store = cls(path, readonly=is_ro, clock=clock, busy_timeout=busy_timeout)
+        if not is_ro:
+            store._prepare(found)
+        return store
+
+    def _prepare(self, found: FileCheck) -> None:
+        """Leave WAL mode if another tool set it, then create or upgrade the schema."""
+        try:
+            conn = self._connect()
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "delete":
+                    mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+                    if mode != "delete":
+                        raise BoardFileError(
+                            "the board file is in WAL mode (set by another tool), which cannot "
+                            "work across machines, and could not be switched back while it is "
+                            f"open elsewhere: {self.path}"
+                        )
+                if found.schema < SCHEMA_VERSION:
+                    self._migrate(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise translate(exc, self.path) from None
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in MIGRATIONS[current:]:
+                step(conn)
+            if current < SCHEMA_VERSION:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('requires', ?)",
+                    (__version__,),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read transaction."""
+        try:
+            with Session(self._reader, expire_on_commit=False) as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            raise translate(exc, self.path) from None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A short write transaction holding the file's write lock from its first statement."""
+        if self.readonly:
+            raise ReadOnlyError(f"the board file is read-only, nothing was changed: {self.path}")
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            raise translate(exc, self.path) from None
+
+    def data_version(self) -> int:
+        """A number that changes whenever any process commits to the file: a cheap poll."""
+        with self._watch_lock:
+            try:
+                if self._watch is None:
+                    self._watch = self._connect()
+                return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.DatabaseError as exc:
+                raise translate(exc, self.path) from None
+
+    def integrity_check(self) -> str:
+        conn = self._connect()
+        try:
+            return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+        self._writer.dispose()
+        self._reader.dispose()
+
+
+def dumps(value: object) -> str:
+    """Compact, stable JSON for columns holding structured data."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

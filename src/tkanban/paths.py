@@ -1,0 +1,23 @@
+"""Where tkanban's files live. The one seam tests patch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+
+def default_db_path() -> Path:
+    """The board file used when neither ``--db`` nor ``TKANBAN_DB`` names one."""
+    return user_data_path("tkanban", appauthor=False) / "tkanban.db"
+
+
+def resolve_db_path(explicit: str | None) -> Path:
+    """``--db`` first, then ``TKANBAN_DB``, then the platform's user data folder."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("TKANBAN_DB")
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()

@@ -1,0 +1,157 @@
+"""Core operations on cards: moves, positions, clocks, outcomes, versions, logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tkanban.core import board as ops
+from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
+from tkanban.core.store import Store
+from tkanban.core.timebox import parse_duration
+
+from .conftest import StepClock
+
+
+def titles(store: Store, lane: str) -> list[str]:
+    return [c.title for c in ops.list_cards(store, lane=lane)]
+
+
+def positions_ok(store: Store) -> None:
+    by_lane: dict[str, list[int]] = {}
+    for card in ops.list_cards(store):
+        by_lane.setdefault(card.lane_slug, []).append(card.position)
+    for slug, found in by_lane.items():
+        assert sorted(found) == list(range(len(found))), slug
+
+
+def test_add_list_and_lanes_by_number_slug_name(store: Store) -> None:
+    a = ops.add_card(store, "main", "A", author="ann")
+    ops.add_card(store, "main", "B", author="ann", lane="2")
+    ops.add_card(store, "main", "C", author="ann", lane="Code review HYPOTHESIS")
+    ops.move_card(store, a.id, "update-model", author="ann")
+    assert [(c.title, c.lane_slug) for c in ops.list_cards(store)] == [
+        ("B", "test-hypothesis"), ("C", "review-hypothesis"), ("A", "update-model")]
+    with pytest.raises(ValidationError, match="no lane '9'"):
+        ops.move_card(store, a.id, "9", author="ann")
+
+
+def test_reorder_and_moves_keep_positions_dense(store: Store) -> None:
+    ids = [ops.add_card(store, "main", t, author="ann").id for t in "ABCDE"]
+    ops.reorder_card(store, ids[3], 0, author="ann")
+    assert titles(store, "todo") == ["D", "A", "B", "C", "E"]
+    ops.reorder_card(store, ids[3], 10, author="ann")
+    assert titles(store, "todo") == ["A", "B", "C", "E", "D"]
+    ops.move_card(store, ids[1], "test-hypothesis", author="ann")
+    ops.move_card(store, ids[2], "test-hypothesis", author="ann", position=0)
+    assert titles(store, "test-hypothesis") == ["C", "B"]
+    ops.archive_card(store, ids[0], author="ann")
+    assert titles(store, "todo") == ["E", "D"]
+    positions_ok(store)
+
+
+def test_clock_starts_leaving_todo_and_stops_in_done(store: Store, clock: StepClock) -> None:
+    card = ops.add_card(store, "main", "task", author="ann", timebox_seconds=3600)
+    assert card.deadline is None
+    clock.advance(100)
+    card = ops.move_card(store, card.id, 2, author="ann")
+    assert card.clock_start == clock.now and card.deadline == clock.now + 3600
+    start = clock.now
+    clock.advance(4000)
+    assert card.overdue(clock.now)
+    card = ops.move_card(store, card.id, "todo", author="ann")
+    assert card.clock_start == start  # moved back: keeps its clock
+    card = ops.move_card(store, card.id, "done", author="ann")
+    assert card.clock_stop == clock.now and not card.overdue(clock.now + 10**6)
+    assert card.remaining(clock.now) == -400
+    card = ops.move_card(store, card.id, "review-model", author="ann")
+    assert card.clock_stop is None and card.clock_start == start
+
+
+def test_hypothesis_needs_outcome_for_done(store: Store) -> None:
+    card = ops.add_card(store, "main", "We believe", author="ann", kind="hypothesis",
+                        criteria="auc >= 0.8")
+    ops.move_card(store, card.id, "test-hypothesis", author="ann")
+    with pytest.raises(ValidationError, match="needs an outcome"):
+        ops.move_card(store, card.id, "done", author="ann")
+    assert ops.get_card(store, card.id).card.lane_slug == "test-hypothesis"
+    done = ops.move_card(store, card.id, "done", author="ann", outcome="invalidated",
+                         conclusion="no gain")
+    assert (done.lane_slug, done.outcome, done.conclusion) == ("done", "invalidated", "no gain")
+    kinds = [e.kind for e in ops.get_card(store, card.id).entries]
+    assert kinds == ["create", "move", "outcome", "move"]
+    task = ops.add_card(store, "main", "a task", author="ann")
+    assert ops.move_card(store, task.id, "done", author="ann").lane_slug == "done"
+    with pytest.raises(ValidationError, match="tasks need none"):
+        ops.set_outcome(store, task.id, "validated", author="ann")
+
+
+def test_outcome_recorded_first_then_done(store: Store) -> None:
+    card = ops.add_card(store, "main", "H", author="ann", kind="hypothesis")
+    ops.set_outcome(store, card.id, "validated", "works", author="ann")
+    assert ops.move_card(store, card.id, 6, author="ann").outcome == "validated"
+
+
+def test_stale_version_is_refused(store: Store) -> None:
+    card = ops.add_card(store, "main", "original", author="ann")
+    ops.edit_card(store, card.id, author="bob", title="bob's title",
+                  expected_version=card.version)
+    with pytest.raises(ConflictError, match="changed by bob .*edited title") as info:
+        ops.edit_card(store, card.id, author="ann", title="ann's title",
+                      expected_version=card.version)
+    assert info.value.changed_by == "bob"
+    assert ops.get_card(store, card.id).card.title == "bob's title"
+    again = ops.edit_card(store, card.id, author="ann", title="ann's title",
+                          expected_version=info.value.current_version)
+    assert again.title == "ann's title"
+
+
+def test_log_metrics_mentions(store: Store, clock: StepClock) -> None:
+    card = ops.add_card(store, "main", "H", author="ann", kind="hypothesis",
+                        criteria="auc >= 0.8 and f1 > 0.5")
+    ops.add_log(store, card.id, "first try @bob", author="ann", metrics={"auc": 0.7})
+    clock.advance(10)
+    ops.add_log(store, card.id, "better, @bobby too", author="ann",
+                metrics={"auc": 0.85, "f1": 0.6})
+    detail = ops.get_card(store, card.id)
+    assert [s.met for s in detail.criteria_status()] == [True, True]
+    assert [m.entry.text for m in ops.mentions_of(store, "bob")] == ["first try @bob"]
+    assert [m.entry.text for m in ops.mentions_of(store, "BOBBY")] == ["better, @bobby too"]
+    assert ops.mentions_of(store, "dave") == []
+    with pytest.raises(ValidationError):
+        ops.add_log(store, card.id, "  ", author="ann")
+    with pytest.raises(NotFoundError):
+        ops.add_log(store, 999, "x", author="ann")
+
+
+def test_timebox_extension_needs_reason(store: Store) -> None:
+    card = ops.add_card(store, "main", "T", author="ann")
+    ops.set_timebox(store, card.id, parse_duration("1h"), author="ann")
+    ops.move_card(store, card.id, 2, author="ann")
+    with pytest.raises(ValidationError, match="say why"):
+        ops.set_timebox(store, card.id, parse_duration("2h"), author="ann")
+    card = ops.set_timebox(store, card.id, parse_duration("2h"), author="ann",
+                           reason="data arrived late")
+    assert card.timebox_seconds == 7200
+    last = ops.get_card(store, card.id).entries[-1]
+    assert last.kind == "extend" and "data arrived late" in last.text
+
+
+def test_validation(store: Store) -> None:
+    with pytest.raises(ValidationError, match="title must not be empty"):
+        ops.add_card(store, "main", "  ", author="ann")
+    with pytest.raises(ValidationError, match="bad criterion"):
+        ops.add_card(store, "main", "H", author="ann", kind="hypothesis",
+                     criteria="auc >>= banana")
+    with pytest.raises(ValidationError, match="only a hypothesis"):
+        ops.add_card(store, "main", "T", author="ann", criteria="auc > 1")
+    with pytest.raises(ValidationError):
+        ops.add_card(store, "main", "bad \x1b[31m", author="ann")
+    assert ops.list_cards(store) == []
+
+
+def test_board_snapshot(store: Store) -> None:
+    a = ops.add_card(store, "main", "A", author="ann")
+    ops.add_card(store, "main", "B", author="ann", lane="done")
+    snap = ops.load_board(store)
+    assert [len(lane.cards) for lane in snap.lanes] == [1, 0, 0, 0, 0, 1]
+    assert snap.find(a.id) == (0, 0)
