@@ -167,8 +167,12 @@ def _card_line(card: Any, now: float) -> str:
     from tkanban.core.timebox import short_left
 
     left = card.remaining(now)
-    box = "" if left is None else ("  done in box" if card.clock_stop and left >= 0 else
-                                   f"  {short_left(left)}")
+    if left is None:
+        box = ""
+    elif card.clock_stop is not None:
+        box = "  finished in its box" if left >= 0 else f"  finished {short_left(left)} the box"
+    else:
+        box = f"  {short_left(left)}"
     outcome = f"  [{card.outcome}]" if card.outcome else ""
     who = f"  @{card.assignee}" if card.assignee else ""
     return f"#{card.id:<5} {card.lane:<25} {card.kind:<10} {card.title}{outcome}{box}{who}"

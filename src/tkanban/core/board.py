@@ -22,7 +22,18 @@ from tkanban.core.hypothesis import (
     format_criteria,
     parse_criteria,
 )
-from tkanban.core.models import DONE, KINDS, LANES, TODO, Board, Card, Lane, LogEntry, Mention
+from tkanban.core.models import (
+    DONE,
+    KINDS,
+    LANES,
+    TODO,
+    Board,
+    Card,
+    Lane,
+    LogEntry,
+    Mention,
+    Meta,
+)
 from tkanban.core.store import Store, dumps, find_mentions
 from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
 from tkanban.core.timebox import format_duration, iso
@@ -719,3 +730,31 @@ def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[Men
             .order_by(col(LogEntry.at).desc(), col(LogEntry.id).desc())
         ).all()
         return [MentionInfo(_entry(entry), entry.card_id, title) for entry, title in rows]
+
+
+def _seen_key(user: str) -> str:
+    return f"mentions_seen:{user.lower()}"
+
+
+def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
+    """How many entries mention ``user`` since they last opened their mentions."""
+    with store.read() as session:
+        seen = session.get(Meta, _seen_key(user))
+        last = int(seen.value) if seen else 0
+        return session.exec(
+            select(func.count()).select_from(Mention)
+            .join(LogEntry, col(LogEntry.id) == Mention.entry_id)
+            .join(Card, col(Card.id) == LogEntry.card_id)
+            .where(Mention.user == user.lower(), col(Mention.entry_id) > last,
+                   Card.board_id == _board_id(session, board))
+        ).one()
+
+
+def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
+    """Remember that ``user`` has seen every mention up to ``entry_id``."""
+    with store.write() as session:
+        row = session.get(Meta, _seen_key(user))
+        if row is None:
+            session.add(Meta(key=_seen_key(user), value=str(entry_id)))
+        elif int(row.value) < entry_id:
+            row.value = str(entry_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tkanban.core import board as ops
 from tkanban.core.errors import ValidationError
 from tkanban.core.store import Store
+from tkanban.core.timebox import parse_duration
 
 HOUR, DAY = 3600, 86400
 
@@ -27,14 +28,14 @@ _CARDS: list[dict] = [
                 "with @carol from claims.", {"agreement": 0.65}),
                (26, "carol", "Drivers make sense for fraud cases, not for late filing.", {})]),
     dict(title="We believe adding weather features will lift delivery-time AUC above 0.80",
-         kind="hypothesis", criteria="auc > 0.80", timebox="2d", assignee="dave",
+         kind="hypothesis", criteria="auc > 0.80", timebox="3d", assignee="dave",
          author="dave", path=[("test-hypothesis", 100), ("done", 30)],
          logs=[(90, "dave", "Joined hourly weather by depot.", {"auc": 0.781}),
                (40, "dave", "No gain over the baseline; rain is already in the traffic "
                 "signal.", {"auc": 0.779})],
          outcome=("invalidated", "weather adds nothing beyond traffic; drop it")),
     dict(title="We believe class weighting will bring recall on rare defects to 0.6",
-         kind="hypothesis", criteria="recall >= 0.6", timebox="2d", assignee="alice",
+         kind="hypothesis", criteria="recall >= 0.6", timebox="2w", assignee="alice",
          author="alice", path=[("test-hypothesis", 200), ("review-hypothesis", 150),
                                ("update-model", 120), ("review-model", 100), ("done", 90)],
          logs=[(180, "alice", "Weights 1:12 from class frequencies.", {"recall": 0.64}),
@@ -46,7 +47,7 @@ _CARDS: list[dict] = [
                 "pandera.", {}),
                (10, "erin", "Backfill of 2024 done, 1.2M rows. @dave the features table "
                 "is ready.", {})]),
-    dict(title="Prediction API (FastAPI) behind the claims portal", kind="task", timebox="4h",
+    dict(title="Prediction API (FastAPI) behind the claims portal", kind="task", timebox="1d",
          assignee="dave", author="priya", path=[("review-model", 9)],
          logs=[(8, "dave", "Endpoint /score with pydantic models; p95 41 ms locally.", {})]),
     dict(title="Streamlit demo for the product owner", kind="task", timebox="1d",
@@ -55,7 +56,7 @@ _CARDS: list[dict] = [
     dict(title="We believe active learning halves the labelling needed for 0.9 F1",
          kind="hypothesis", criteria="f1 >= 0.9", timebox="2w", assignee=None,
          author="priya", path=[], logs=[]),
-    dict(title="Review the label guide with the claims team", kind="task", timebox="2h",
+    dict(title="Review the label guide with the claims team", kind="task", timebox="2d",
          assignee="bob", author="bob", path=[("review-hypothesis", 26)],
          logs=[(25, "bob", "Draft v3 shared; waiting for comments from @priya.", {})]),
 ]
@@ -70,32 +71,39 @@ def fill_demo(store: Store, board: str) -> int:
         )
     real_clock = store.clock
     now = real_clock()
+    events: list[tuple[float, int, str, tuple]] = []
     try:
-        for spec in _CARDS:
-            first = max([h for _, h in spec["path"]] + [h for h, *_ in spec["logs"]] + [1]) + 2
-            store.clock = lambda t=now - first * HOUR: t
-            from tkanban.core.timebox import parse_duration
-
+        by_start = sorted(_CARDS, key=lambda spec: -_first_hours(spec))
+        for order, spec in enumerate(by_start):
+            store.clock = lambda t=now - _first_hours(spec) * HOUR: t
             card = ops.add_card(store, board, spec["title"], author=spec["author"],
                                 kind=spec["kind"], criteria=spec.get("criteria", ""),
                                 timebox_seconds=parse_duration(spec["timebox"]),
                                 assignee=spec["assignee"])
-            events: list[tuple[float, str, tuple]] = [
-                (h, "move", (lane,)) for lane, h in spec["path"]]
-            events += [(h, "log", (author, text, metrics))
-                       for h, author, text, metrics in spec["logs"]]
-            for hours, what, payload in sorted(events, key=lambda e: -e[0]):
-                store.clock = lambda t=now - hours * HOUR: t
-                if what == "log":
-                    author, text, metrics = payload
-                    ops.add_log(store, card.id, text, author=author, metrics=metrics)
-                else:
-                    outcome, note = spec.get("outcome", (None, None))
-                    lane = payload[0]
-                    ops.move_card(store, card.id, lane, author=spec["assignee"] or "priya",
-                                  outcome=outcome if lane == "done" else None,
-                                  conclusion=note if lane == "done" else None)
+            outcome, note = spec.get("outcome", (None, None))
+            mover = spec["assignee"] or "priya"
+            for lane, hours in spec["path"]:
+                done = lane == "done"
+                events.append((hours, order, "move", (card.id, lane, mover,
+                                                      outcome if done else None,
+                                                      note if done else None)))
+            for hours, author, text, metrics in spec["logs"]:
+                events.append((hours, order, "log", (card.id, author, text, metrics)))
+        for hours, _, what, payload in sorted(events, key=lambda e: (-e[0], e[1])):
+            store.clock = lambda t=now - hours * HOUR: t
+            if what == "log":
+                card_id, author, text, metrics = payload
+                ops.add_log(store, card_id, text, author=author, metrics=metrics)
+            else:
+                card_id, lane, mover, outcome, note = payload
+                ops.move_card(store, card_id, lane, author=mover, outcome=outcome,
+                              conclusion=note)
     finally:
         store.clock = real_clock
     ops.set_wip_limit(store, board, "test-hypothesis", 2)
     return len(_CARDS)
+
+
+def _first_hours(spec: dict) -> float:
+    """How many hours ago the card was written: a little before its first event."""
+    return max([h for _, h in spec["path"]] + [h for h, *_ in spec["logs"]] + [1]) + 2

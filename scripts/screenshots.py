@@ -1,0 +1,60 @@
+"""Render SVG screenshots of the real app on the demo board into screenshots/.
+
+Run: python scripts/screenshots.py  (the clock and time zone are frozen, so images only change
+when the UI does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tkanban.core.board import ensure_board
+from tkanban.core.demo import fill_demo
+from tkanban.core.store import Store
+from tkanban.tui.app import TkanbanApp
+
+NOW = 1_795_000_000.0  # a fixed moment, so the countdowns in the images never change
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+SHOTS = [
+    ("board-120x35", (120, 35), ["l"]),
+    ("card-detail", (120, 35), ["l", "j", "enter"]),
+    ("help", (120, 35), ["question_mark"]),
+    ("board-80x24", (80, 24), ["l"]),
+    ("new-card", (120, 35), ["n"]),
+]
+
+
+async def shoot(name: str, size: tuple[int, int], keys: list[str], folder: Path) -> Path:
+    path = folder / f"{name}.db"
+    store = Store.open(path, clock=lambda: NOW)
+    ensure_board(store, "main")
+    fill_demo(store, "main")
+    app = TkanbanApp(store, "main", "alice", clock=lambda: NOW, poll_interval=3600)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.pause(0.2)
+        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
+
+
+async def main() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, size, keys in SHOTS:
+            print(await shoot(name, size, keys, Path(tmp)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

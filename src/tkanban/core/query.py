@@ -1,0 +1,55 @@
+"""The board filter: ``/`` in the board, ``--filter`` for scripts. Pure.
+
+Words match the title, description and criteria (case-insensitive, all words must match);
+``@name`` matches the assignee or author; ``kind:hypothesis`` / ``kind:task`` the kind;
+``overdue`` cards whose time box has run out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tkanban.core.board import CardInfo
+
+
+@dataclass(frozen=True)
+class CardFilter:
+    words: list[str] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    overdue: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.users or self.kinds or self.overdue)
+
+    def matcher(self, now: float) -> Callable[[CardInfo], bool]:
+        def match(card: CardInfo) -> bool:
+            haystack = f"#{card.id} {card.title} {card.description} {card.criteria}".casefold()
+            if not all(word in haystack for word in self.words):
+                return False
+            people = {(card.assignee or "").casefold(), card.author.casefold()}
+            if self.users and not any(user in people for user in self.users):
+                return False
+            if self.kinds and card.kind not in self.kinds:
+                return False
+            return not self.overdue or card.overdue(now)
+
+        return match
+
+
+def parse_filter(text: str) -> CardFilter:
+    words, users, kinds, overdue = [], [], [], False
+    for token in text.split():
+        low = token.casefold()
+        if low.startswith("@") and len(low) > 1:
+            users.append(low[1:])
+        elif low.startswith("kind:"):
+            value = low[5:]
+            kinds.append("hypothesis" if "hypothesis".startswith(value) and value else value)
+        elif low == "overdue":
+            overdue = True
+        else:
+            words.append(low)
+    return CardFilter(words, users, kinds, overdue)

@@ -1,0 +1,426 @@
+"""The tkanban App: wiring, timers, and every write, done one at a time off the event loop.
+
+Keys become requests; requests run in order (one lock) in a worker, each core call in a thread,
+so a slow or locked board file never freezes the screen. After a write the board reloads and
+focus follows the card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.content import Content
+
+from tkanban.core import board as ops
+from tkanban.core.board import DEFAULT_BOARD, BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.errors import LockedError, TkanbanError
+from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
+from tkanban.core.models import DONE
+from tkanban.core.phase import PhaseInfo, end_phase, running_phase, start_phase
+from tkanban.core.store import Store
+from tkanban.core.text import visible
+from tkanban.core.timebox import Clock, countdown, system_clock
+from tkanban.tui.board import BoardScreen
+from tkanban.tui.commands import BoardCommands
+from tkanban.tui.detail import CardScreen
+from tkanban.tui.dialogs import (
+    CardForm,
+    ConfirmDialog,
+    LogForm,
+    OutcomeForm,
+    PhaseForm,
+    ReloadRequested,
+    TimeboxForm,
+    fill_card_form,
+)
+from tkanban.tui.help import HelpScreen, MentionsScreen
+from tkanban.tui.render import literal
+from tkanban.tui.status import StatusBar
+
+T = TypeVar("T")
+
+
+class TkanbanApp(App[None]):
+    """The board of one board file, for one user."""
+
+    TITLE = "tkanban"
+    CSS_PATH = "tkanban.tcss"
+    COMMANDS = App.COMMANDS | {BoardCommands}
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, store: Store, board: str = DEFAULT_BOARD, user: str = "user", *,
+                 clock: Clock | None = None, poll_interval: float = 1.0,
+                 mode: str = "local") -> None:
+        super().__init__()
+        self.store = store
+        self.board = board
+        self.user = user
+        self.clock: Clock = clock or store.clock
+        self.poll_interval = poll_interval
+        self.mode = mode + (" · read-only" if store.readonly else "")
+        self.phase: PhaseInfo | None = None
+        self.seen_version: int | None = None
+        self.unread_mentions = 0
+        self._lock = asyncio.Lock()
+        self._alerted: set[int] = set()
+        self._waiting = False
+        self.board_screen = BoardScreen(StatusBar(user, self.mode))
+
+    # --- start, timers, live changes -----------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self.board_screen)
+        await self._serial(self.reload)
+        now = self.clock()
+        self._alerted = {c.id for c in self._all_cards() if c.overdue(now)}
+        if self._alerted:
+            self.notify(f"{len(self._alerted)} card(s) are past their time box", severity="warning")
+        self.set_interval(1.0, self.tick)
+        self.set_interval(self.poll_interval, self.poll)
+
+    def _all_cards(self) -> list[CardInfo]:
+        snapshot = self.board_screen.snapshot
+        return [c for lane in snapshot.lanes for c in lane.cards] if snapshot else []
+
+    def tick(self) -> None:
+        """Every second: the countdown bar, and a notice when a box runs out."""
+        now = self.clock()
+        self.board_screen.tick(now)
+        if isinstance(self.screen, CardScreen):
+            self.screen.tick(now)
+        for card in self._all_cards():
+            if card.id not in self._alerted and card.overdue(now):
+                self._alerted.add(card.id)
+                self.notify(Content(f"#{card.id} ") + literal(card.title, multiline=False)
+                            + Content(": its time box ran out — record the outcome (o) or "
+                                      "extend it (t)"), severity="warning", timeout=10)
+
+    def poll(self) -> None:
+        """About once a second: reload only when another process changed the file."""
+        if not self._lock.locked():
+            self.run_worker(self._serial(self._reload_if_changed), group="poll",
+                            exclusive=True)
+
+    async def _reload_if_changed(self) -> None:
+        version = await asyncio.to_thread(self.store.data_version)
+        if version != self.seen_version:
+            await self.reload()
+
+    def _load(self) -> tuple[BoardSnapshot, PhaseInfo | None, int]:
+        return (ops.load_board(self.store, self.board), running_phase(self.store, self.board),
+                ops.unread_mentions(self.store, self.user, self.board))
+
+    async def reload(self, focus_id: int | None = None) -> None:
+        """Read the board (in a thread) and show it; the open card pane too."""
+        version = await self.call(lambda store: store.data_version())
+        snapshot, self.phase, self.unread_mentions = await self.call(lambda _: self._load())
+        self.seen_version = version
+        self.board_screen.status.mentions = self.unread_mentions
+        await self.board_screen.apply(snapshot, self.clock(), focus_id)
+        for screen in self.screen_stack:
+            if isinstance(screen, CardScreen):
+                try:
+                    detail = await self.call(ops.get_card, screen.card_id)
+                except TkanbanError:
+                    continue
+                screen.show(detail, self.clock())
+                screen.status.set_state(card=detail.card, phase=self.phase, overdue=0,
+                                        now=self.clock(), mentions=self.unread_mentions)
+
+    def request_reload(self, announce: bool = False) -> None:
+        async def job() -> None:
+            await self.reload()
+            if announce:
+                self.notify("reloaded from the board file", timeout=2)
+
+        self.enqueue(job)
+
+    # --- running core calls --------------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(store, ...)`` in a thread; while the file is locked, say so and retry."""
+        while True:
+            try:
+                result = await asyncio.to_thread(fn, self.store, *args, **kwargs)
+            except LockedError:
+                if not self._waiting:
+                    self._waiting = True
+                    self.board_screen.status.note = "waiting for the board file…"
+                    self.board_screen.status.tick(self.clock())
+                    self.notify("waiting for the board file: another process holds its lock; "
+                                "your change is kept and will be saved", severity="warning")
+                await asyncio.sleep(0.5)
+                continue
+            if self._waiting:
+                self._waiting = False
+                self.board_screen.status.note = ""
+                self.board_screen.status.tick(self.clock())
+            return result
+
+    async def _serial(self, job: Callable[[], Awaitable[None]]) -> None:
+        async with self._lock:
+            try:
+                await job()
+            except TkanbanError as exc:
+                self.notify(visible(str(exc)), severity="error", markup=False, timeout=8)
+
+    def enqueue(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` after every earlier one, off the event loop's message queue."""
+        self.run_worker(self._serial(job), group="db")
+
+    async def write(self, fn: Callable[..., T], *args: Any, focus_id: int | None = None,
+                    **kwargs: Any) -> T:
+        """A core write in order with the others, then a reload focused on ``focus_id``."""
+        async with self._lock:
+            result = await self.call(fn, *args, **kwargs)
+            card_id = getattr(result, "id", None) if focus_id is None else focus_id
+            await self.reload(focus_id=card_id if isinstance(result, CardInfo) else focus_id)
+        return result
+
+    def _writable(self) -> bool:
+        if self.store.readonly:
+            self.notify("the board file is read-only: nothing can be changed", severity="error")
+            return False
+        return True
+
+    # --- moves -----------------------------------------------------------------------------------
+
+    def request_move(self, step: int) -> None:
+        if self._writable():
+            self.enqueue(partial(self._move, step))
+
+    async def _move(self, step: int) -> None:
+        screen = self.board_screen
+        card, snapshot = screen.current_card, screen.snapshot
+        if card is None or snapshot is None:
+            return
+        index = card.lane_number - 1 + step
+        if not 0 <= index < len(snapshot.lanes):
+            return
+        target = snapshot.lanes[index].lane
+        if target.slug == DONE and card.kind == "hypothesis" and not card.outcome:
+            self.call_later(self.open_outcome_form, card, move_to=target)
+            return
+        await self.call(ops.move_card, card.id, target.slug, author=self.user)
+        await self.reload(focus_id=card.id)
+
+    def request_reorder(self, step: int) -> None:
+        if self._writable():
+            self.enqueue(partial(self._reorder, step))
+
+    async def _reorder(self, step: int) -> None:
+        card = self.board_screen.current_card
+        if card is None or card.position + step < 0:
+            return
+        await self.call(ops.reorder_card, card.id, card.position + step, author=self.user)
+        await self.reload(focus_id=card.id)
+
+    # --- forms and panes -------------------------------------------------------------------------
+
+    def open_card_form(self, card: CardInfo | None = None, *, lane: LaneInfo | None = None) -> None:
+        if not self._writable():
+            return
+        if card is not None:
+            async def save(values: dict[str, Any]) -> None:
+                await self.write(ops.edit_card, card.id, author=self.user, **values)
+
+            self.push_screen(CardForm(save, lane_name=card.lane, card=card))
+            return
+        assert lane is not None
+
+        async def add(values: dict[str, Any]) -> None:
+            values.pop("expected_version", None)
+            await self.write(ops.add_card, self.board, author=self.user, lane=lane.slug,
+                             **values)
+
+        self.push_screen(CardForm(add, lane_name=lane.name))
+
+    async def on_reload_requested(self, message: ReloadRequested) -> None:
+        if message.form.card is not None:
+            detail = await self.call(ops.get_card, message.form.card.id)
+            fill_card_form(message.form, detail.card)
+            self.notify("their version is loaded; your edit was discarded", timeout=4)
+
+    def open_log_form(self, card: CardInfo) -> None:
+        if not self._writable():
+            return
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.write(ops.add_log, card.id, values["text"], author=self.user,
+                             metrics=values["metrics"], focus_id=card.id)
+
+        criteria = parse_criteria(card.criteria) if card.criteria else []
+        self.push_screen(LogForm(save, card=card, criteria=criteria))
+
+    def open_timebox_form(self, card: CardInfo, hint: str = "") -> None:
+        if not self._writable():
+            return
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.write(ops.set_timebox, card.id, values["seconds"], author=self.user,
+                             reason=values["reason"])
+
+        self.push_screen(TimeboxForm(save, card=card, hint=hint))
+
+    def open_outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
+        if not self._writable():
+            return
+        if card.kind != "hypothesis":
+            self.notify("a task has no outcome: move it to Done when it is finished",
+                        severity="warning")
+            return
+
+        async def save(values: dict[str, Any]) -> None:
+            if move_to is not None:
+                await self.write(ops.move_card, card.id, move_to.slug, author=self.user,
+                                 outcome=values["outcome"], conclusion=values["conclusion"])
+            else:
+                await self.write(ops.set_outcome, card.id, values["outcome"],
+                                 values["conclusion"], author=self.user)
+
+        async def suggest() -> None:
+            detail = await self.call(ops.get_card, card.id)
+            statuses = evaluate(detail.criteria, detail.latest_metrics)
+            reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
+                      "learning too." if move_to else "")
+            self.push_screen(OutcomeForm(save, card=card, reason=reason,
+                                         suggested="validated" if suggests_validated(statuses)
+                                         else None))
+
+        self.run_worker(suggest(), group="forms")
+
+    def confirm_archive(self, card: CardInfo) -> None:
+        if not self._writable():
+            return
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                self.enqueue(partial(self._archive, card))
+
+        question = Content("Archive ") + Content.styled(f"#{card.id} ", "bold") + literal(
+            card.title, "bold") + Content("?\nIt leaves the board; its log stays in the file.")
+        self.push_screen(ConfirmDialog(question), answered)
+
+    async def _archive(self, card: CardInfo) -> None:
+        await self.call(ops.archive_card, card.id, author=self.user)
+        await self.reload()
+        self.notify(f"#{card.id} archived", timeout=3)
+
+    def open_detail(self, card: CardInfo) -> None:
+        async def job() -> None:
+            detail = await self.call(ops.get_card, card.id)
+            status = StatusBar(self.user, self.mode)
+            status.set_state(card=detail.card, phase=self.phase, overdue=0, now=self.clock(),
+                             mentions=self.unread_mentions)
+            await self.push_screen(CardScreen(detail, status, self.clock()))
+            if detail.card.overdue(self.clock()):
+                self._offer_wrap_up(detail.card)
+
+        self.run_worker(job(), group="forms")
+
+    def _offer_wrap_up(self, card: CardInfo) -> None:
+        left = card.remaining(self.clock()) or 0
+        question = Content.styled("This card's time box ran out ", "bold") + Content(
+            f"({countdown(left)}).\n") + Content(
+            "Wrap it up: yes records the outcome" if card.kind == "hypothesis"
+            else "Wrap it up: yes moves it on") + Content("; no extends the box with a reason.")
+
+        def answered(yes: bool | None) -> None:
+            if yes and card.kind == "hypothesis":
+                self.open_outcome_form(card)
+            elif yes:
+                self.notify("move it to Done with L, or extend it with t", timeout=5)
+            elif yes is False:
+                self.open_timebox_form(card, hint="Extend the box: the reason goes into the log.")
+
+        self.push_screen(ConfirmDialog(question), answered)
+
+    def open_mentions(self) -> None:
+        async def job() -> None:
+            found = await self.call(ops.mentions_of, self.user, self.board)
+            if found and not self.store.readonly:
+                await self.call(ops.mark_mentions_seen, self.user, found[0].entry.id)
+            self.unread_mentions = 0
+            self.board_screen.status.mentions = 0
+            self.board_screen.status.tick(self.clock())
+
+            async def chosen(card_id: int | None) -> None:
+                if card_id is not None:
+                    await self._serial(partial(self.reload, card_id))
+                    card = next((c for c in self._all_cards() if c.id == card_id), None)
+                    if card is not None:
+                        self.open_detail(card)
+                    else:
+                        self.notify(f"#{card_id} is no longer on the board", severity="warning")
+
+            self.push_screen(MentionsScreen(self.user, found), chosen)
+
+        self.run_worker(job(), group="forms")
+
+    # --- phases, help, palette -------------------------------------------------------------------
+
+    def open_phase_form(self, ending: bool) -> None:
+        if not self._writable():
+            return
+        if ending and self.phase is None:
+            self.notify("no phase is running", severity="warning")
+            return
+        if not ending and self.phase is not None:
+            self.notify(f"phase {visible(self.phase.name)} is running: end it first",
+                        severity="warning", markup=False)
+            return
+
+        async def save(values: dict[str, Any]) -> None:
+            if ending:
+                await self.write(end_phase, self.board, values["decision"], values["note"],
+                                 author=self.user)
+            else:
+                await self.write(start_phase, self.board, values["name"], values["seconds"],
+                                 values["goal"], author=self.user)
+
+        self.push_screen(PhaseForm(save, ending=self.phase.name if ending and self.phase
+                                   else None))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def palette_action(self, action: str) -> None:
+        if action in ("start_phase", "end_phase"):
+            self.open_phase_form(ending=action == "end_phase")
+        elif action in ("move_next", "move_previous"):
+            self.request_move(1 if action == "move_next" else -1)
+        elif action == "quit":
+            self.exit()
+        else:
+            await self.board_screen.run_action(action)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+
+def run_board(db: str | None, board: str | None, user: str) -> int:
+    """Open the board file and run the app; file problems are one line on stderr, exit 1."""
+    import os
+    import sys
+
+    from tkanban.paths import default_db_path, resolve_db_path
+
+    path: Path = resolve_db_path(db)
+    if not db and not os.environ.get("TKANBAN_DB") and path == default_db_path():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store = Store.open(path, clock=system_clock, busy_timeout=2.0)
+        ops.ensure_board(store, board or DEFAULT_BOARD)
+    except TkanbanError as exc:
+        print(f"tkanban: error: {visible(str(exc))}", file=sys.stderr)
+        return 1
+    TkanbanApp(store, board or DEFAULT_BOARD, user).run()
+    return 0

@@ -1,0 +1,239 @@
+"""The board screen: lanes side by side, keyboard focus, moves, the filter and the bar.
+
+The screen shows what the app hands it (``apply``) and turns keys into requests to the app;
+it never talks to the database itself.
+"""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Input
+
+from tkanban.core.board import BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.query import CardFilter, parse_filter
+from tkanban.tui.lanes import Lane, LaneView
+from tkanban.tui.status import StatusBar
+
+NARROW_WIDTH = 100
+"""Below this many columns the lanes you are not in shrink to their number and count."""
+
+
+class BoardScreen(Screen[None]):
+    """Six lanes, a focused card, a filter line and the countdown bar."""
+
+    AUTO_FOCUS = ""
+
+    DEFAULT_CSS = """
+    BoardScreen { layout: vertical; }
+    #lanes { height: 1fr; }
+    #filter { dock: top; display: none; height: 3; }
+    #filter.-shown { display: block; }
+    """
+
+    BINDINGS = [
+        Binding("left,h", "focus_lane(-1)", "Lane ←", show=False),
+        Binding("right,l", "focus_lane(1)", "Lane →", show=False),
+        Binding("up,k", "focus_card(-1)", "Card ↑", show=False),
+        Binding("down,j", "focus_card(1)", "Card ↓", show=False),
+        Binding("shift+left,H", "move_card(-1)", "Move ←", show=False),
+        Binding("shift+right,L", "move_card(1)", "Move →", show=False),
+        Binding("shift+up,K", "reorder(-1)", "Up", show=False),
+        Binding("shift+down,J", "reorder(1)", "Down", show=False),
+        Binding("home", "focus_card(-1000000)", "Top", show=False),
+        Binding("end", "focus_card(1000000)", "Bottom", show=False),
+        Binding("n", "new_card", "New"),
+        Binding("enter", "open_card", "Open"),
+        Binding("e", "edit_card", "Edit"),
+        Binding("a", "log_entry", "Log"),
+        Binding("t", "timebox", "Time box"),
+        Binding("o", "outcome", "Outcome"),
+        Binding("x", "archive", "Archive"),
+        Binding("slash", "filter", "Filter"),
+        Binding("m", "mentions", "Mentions"),
+        Binding("r", "reload", "Reload"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, status: StatusBar) -> None:
+        super().__init__()
+        self.status = status
+        self.snapshot: BoardSnapshot | None = None
+        self.lanes: list[Lane] = []
+        self.lane_index = 0
+        self.filter = CardFilter()
+        self.now = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: words, @user, kind:hypothesis, overdue — "
+                    "enter keeps it, escape clears", id="filter")
+        yield Horizontal(id="lanes")
+        yield self.status
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+
+    # --- showing -------------------------------------------------------------------------------
+
+    async def apply(self, snapshot: BoardSnapshot, now: float, focus_id: int | None = None) -> None:
+        """Show a fresh snapshot; focus ``focus_id`` if given, else keep the focused card."""
+        self.snapshot, self.now = snapshot, now
+        if len(self.lanes) != len(snapshot.lanes):
+            container = self.query_one("#lanes", Horizontal)
+            await container.remove_children()
+            self.lanes = [Lane(i) for i in range(len(snapshot.lanes))]
+            await container.mount_all(self.lanes)
+            self.lane_index = min(self.lane_index, len(self.lanes) - 1)
+        if focus_id is not None and (where := snapshot.find(focus_id)) is not None:
+            self.lane_index = where[0]
+        match = self.filter.matcher(now)
+        for lane, data in zip(self.lanes, snapshot.lanes, strict=True):
+            shown = [c for c in data.cards if match(c)] if not self.filter.empty else data.cards
+            lane.header.show(data.lane, len(shown), len(data.cards))
+            lane.view.set_cards(shown, now, focus_id)
+            lane.set_active(lane.index == self.lane_index)
+        self.update_status()
+
+    def update_status(self) -> None:
+        snapshot = self.snapshot
+        overdue = sum(c.overdue(self.now) for lane in snapshot.lanes for c in lane.cards) \
+            if snapshot else 0
+        note = "" if self.filter.empty else "filter: " + self.query_one("#filter", Input).value
+        self.status.set_state(card=self.current_card, phase=self.app.phase, overdue=overdue,
+                              now=self.now, note=note)
+
+    def tick(self, now: float) -> None:
+        """Once a second: only the bar repaints; cards show minutes, so they repaint rarely."""
+        if int(now // 60) != int(self.now // 60):
+            for lane in self.lanes:
+                lane.view.set_now(now)
+        self.now = now
+        self.status.tick(now)
+
+    @property
+    def current_lane(self) -> LaneInfo | None:
+        if self.snapshot is None or not self.lanes:
+            return None
+        return self.snapshot.lanes[self.lane_index].lane
+
+    @property
+    def current_card(self) -> CardInfo | None:
+        return self.lanes[self.lane_index].view.current if self.lanes else None
+
+    # --- focus ---------------------------------------------------------------------------------
+
+    def action_focus_lane(self, step: int) -> None:
+        if not self.lanes:
+            return
+        self.lane_index = max(0, min(self.lane_index + step, len(self.lanes) - 1))
+        for lane in self.lanes:
+            lane.set_active(lane.index == self.lane_index)
+        self.lanes[self.lane_index].view.scroll_to_cursor()
+        self.update_status()
+
+    def action_focus_card(self, step: int) -> None:
+        if not self.lanes:
+            return
+        view = self.lanes[self.lane_index].view
+        view.set_cursor(view.cursor + step)
+        self.update_status()
+
+    @on(LaneView.CardClicked)
+    def _clicked(self, event: LaneView.CardClicked) -> None:
+        again = event.lane_view.lane_index == self.lane_index and \
+            event.index == event.lane_view.cursor
+        self.lane_index = event.lane_view.lane_index
+        for lane in self.lanes:
+            lane.set_active(lane.index == self.lane_index)
+        event.lane_view.set_cursor(event.index)
+        self.update_status()
+        if again:
+            self.action_open_card()
+
+    # --- actions (carried out by the app, one at a time, in order) ---------------------------
+
+    def action_move_card(self, step: int) -> None:
+        self.app.request_move(step)
+
+    def action_reorder(self, step: int) -> None:
+        self.app.request_reorder(step)
+
+    def action_new_card(self) -> None:
+        if (lane := self.current_lane) is not None:
+            self.app.open_card_form(lane=lane)
+
+    def _with_card(self, method: str) -> None:
+        card = self.current_card
+        if card is None:
+            self.notify("no card is focused: this lane is empty", severity="warning")
+            return
+        getattr(self.app, method)(card)
+
+    def action_open_card(self) -> None:
+        self._with_card("open_detail")
+
+    def action_edit_card(self) -> None:
+        self._with_card("open_card_form")
+
+    def action_log_entry(self) -> None:
+        self._with_card("open_log_form")
+
+    def action_timebox(self) -> None:
+        self._with_card("open_timebox_form")
+
+    def action_outcome(self) -> None:
+        self._with_card("open_outcome_form")
+
+    def action_archive(self) -> None:
+        self._with_card("confirm_archive")
+
+    def action_reload(self) -> None:
+        self.app.request_reload(announce=True)
+
+    def action_help(self) -> None:
+        self.app.action_help()
+
+    def action_mentions(self) -> None:
+        self.app.open_mentions()
+
+    # --- filter --------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.add_class("-shown")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    async def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter = parse_filter(event.value)
+        if self.snapshot is not None:
+            await self.apply(self.snapshot, self.now)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        field = self.query_one("#filter", Input)
+        if not field.value.strip():
+            field.remove_class("-shown")
+        self.set_focus(None)
+
+    async def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.remove_class("-shown")
+        self.set_focus(None)
+        self.filter = CardFilter()
+        if self.snapshot is not None:
+            await self.apply(self.snapshot, self.now)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.focused is self.query_one("#filter", Input):
+            event.stop()
+            self.run_worker(self.action_clear_filter())

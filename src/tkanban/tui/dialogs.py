@@ -1,0 +1,458 @@
+"""Forms and confirmations. ``tab``/``shift+tab`` move between fields, ``ctrl+s`` saves (so does
+``enter`` in a one-line field), ``escape`` cancels and changes nothing.
+
+A form does not touch the database itself: it is given an async ``save`` callable, which raises
+``ValidationError`` (shown next to the field it names) or ``ConflictError`` (shown with a choice
+to reload or to re-apply on top); the form closes only when the save went through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
+
+from tkanban.core.board import CardInfo
+from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
+from tkanban.core.hypothesis import OUTCOMES, Criterion, parse_criteria, parse_metrics
+from tkanban.core.text import LINE_MAX, TITLE_MAX, clean
+from tkanban.core.timebox import format_duration, parse_duration
+from tkanban.tui.render import literal
+
+Save = Callable[[dict[str, Any]], Awaitable[None]]
+
+FORM_CSS = """
+Form {
+    align: center middle;
+    & > #dialog {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        background: $surface;
+        border: thick $accent;
+        padding: 0 1;
+    }
+    & #title-bar { text-style: bold; padding: 0 0 1 0; }
+    & Label { margin: 1 0 0 0; color: $text-muted; }
+    & .error { color: $error; height: auto; }
+    & .error:disabled { display: none; }
+    & .hint { color: $text-muted; height: auto; }
+    & TextArea { height: 6; }
+    & Input.-invalid { border: tall $error; }
+    & #buttons { height: auto; margin: 1 0 0 0; }
+    & #buttons Button { margin: 0 1 0 0; }
+    & #conflict { height: auto; display: none; }
+    & #conflict.-shown { display: block; }
+}
+"""
+
+
+class Form(ModalScreen[bool]):
+    """Base of every form: a titled box, field errors, save and cancel."""
+
+    DEFAULT_CSS = FORM_CSS
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, save: Save) -> None:
+        super().__init__()
+        self.form_title = title
+        self.save_fn = save
+        self.saving = False
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dialog"):
+            yield Static(literal(self.form_title, multiline=False), id="title-bar")
+            yield from self.fields()
+            yield Static("", classes="error", id="error-form")
+            with Vertical(id="conflict"):
+                yield Button("Apply mine on top", id="reapply", variant="warning")
+                yield Button("Reload theirs", id="reload")
+            with Horizontal(id="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def error(self, field: str | None, message: str) -> None:
+        """Show ``message`` next to ``field`` (or at the bottom)."""
+        target = self.query(f"#error-{field}").first() if field and self.query(
+            f"#error-{field}") else self.query_one("#error-form", Static)
+        target.update(literal(message))
+        target.disabled = not message
+        widget = self.query(f"#{field}")
+        if field and widget:
+            widget.first().set_class(bool(message), "-invalid")
+
+    def clear_errors(self) -> None:
+        for error in self.query(".error").results(Static):
+            error.update("")
+            error.disabled = True
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+
+    def error_label(self, field: str) -> Static:
+        return Static("", classes="error", id=f"error-{field}", disabled=True)
+
+    def values(self) -> dict[str, Any]:
+        """Read and check the fields; raise ValidationError naming a field."""
+        return {}
+
+    async def action_save(self) -> None:
+        if self.saving:
+            return
+        self.clear_errors()
+        try:
+            values = self.values()
+        except ValidationError as exc:
+            self.error(exc.field, str(exc))
+            return
+        self.saving = True
+        try:
+            await self.save_fn(values)
+        except ConflictError as exc:
+            self.on_conflict(exc)
+            return
+        except ValidationError as exc:
+            self.error(exc.field if self.query(f"#error-{exc.field}") else None, str(exc))
+            return
+        except TkanbanError as exc:
+            self.error(None, f"{exc} — your input is kept; try again")
+            return
+        finally:
+            self.saving = False
+        self.dismiss(True)
+
+    def on_conflict(self, exc: ConflictError) -> None:
+        self.error(None, str(exc))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#save")
+    async def _save_pressed(self) -> None:
+        await self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    async def _submitted(self) -> None:
+        await self.action_save()
+
+
+class ReloadRequested(Message):
+    """A form asks its owner for the card as it is now in the file."""
+
+    def __init__(self, form: CardForm) -> None:
+        super().__init__()
+        self.form = form
+
+
+class CardForm(Form):
+    """New card or edit card: kind, title, hypothesis criteria, time box, assignee, text."""
+
+    def __init__(self, save: Save, *, lane_name: str, card: CardInfo | None = None) -> None:
+        title = f"Edit #{card.id}" if card else f"New card in {lane_name}"
+        super().__init__(title, save)
+        self.card = card
+        self.expected_version = card.version if card else None
+
+    def fields(self) -> ComposeResult:
+        card = self.card
+        yield Label("Kind")
+        yield Select([("hypothesis — We believe … will …", "hypothesis"), ("task", "task")],
+                     value=card.kind if card else "task", allow_blank=False, id="kind")
+        yield Label("Title")
+        yield Input(card.title if card else "", id="title", max_length=TITLE_MAX,
+                    placeholder="We believe <change> will <reach metric ≥ target>")
+        yield self.error_label("title")
+        with Vertical(id="criteria-box"):
+            yield Label("Exit criteria")
+            yield Input(card.criteria if card else "", id="criteria", max_length=LINE_MAX,
+                        placeholder="precision >= 0.95 and recall > 0.7")
+            yield self.error_label("criteria")
+        if card is None:
+            yield Label("Time box")
+            yield Input("", id="timebox", placeholder="30m, 4h, 2d, 1w, 1d12h (optional)")
+            yield self.error_label("timebox")
+        yield Label("Assignee")
+        yield Input(card.assignee or "" if card else "", id="assignee", placeholder="user name")
+        yield self.error_label("assignee")
+        yield Label("Description")
+        yield TextArea(card.description if card else "", id="description")
+        yield self.error_label("description")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+        self._show_criteria()
+
+    @on(Select.Changed, "#kind")
+    def _show_criteria(self) -> None:
+        is_hypothesis = self.query_one("#kind", Select).value == "hypothesis"
+        self.query_one("#criteria-box").display = is_hypothesis
+
+    @on(Input.Changed, "#criteria")
+    def _check_criteria(self, event: Input.Changed) -> None:
+        try:
+            parse_criteria(event.value)
+            self.error("criteria", "")
+        except ValidationError as exc:
+            self.error("criteria", str(exc))
+
+    @on(Input.Changed, "#timebox")
+    def _check_timebox(self, event: Input.Changed) -> None:
+        try:
+            if event.value.strip():
+                parse_duration(event.value)
+            self.error("timebox", "")
+        except ValidationError as exc:
+            self.error("timebox", str(exc))
+
+    def values(self) -> dict[str, Any]:
+        kind = str(self.query_one("#kind", Select).value)
+        values: dict[str, Any] = {
+            "kind": kind,
+            "title": clean(self.query_one("#title", Input).value, "title", max_len=TITLE_MAX,
+                           required=True),
+            "criteria": self.query_one("#criteria", Input).value if kind == "hypothesis" else "",
+            "assignee": self.query_one("#assignee", Input).value,
+            "description": self.query_one("#description", TextArea).text,
+        }
+        parse_criteria(values["criteria"])
+        if self.card is None:
+            box = self.query_one("#timebox", Input).value
+            values["timebox_seconds"] = parse_duration(box) if box.strip() else None
+        values["expected_version"] = self.expected_version
+        return values
+
+    def on_conflict(self, exc: ConflictError) -> None:
+        self.error(None, f"{exc}. Your edit is kept: apply it on top of theirs, or reload "
+                         "their version.")
+        self.conflict = exc
+        self.query_one("#conflict").add_class("-shown")
+
+    @on(Button.Pressed, "#reapply")
+    async def _reapply(self) -> None:
+        self.expected_version = self.conflict.current_version
+        self.query_one("#conflict").remove_class("-shown")
+        await self.action_save()
+
+    @on(Button.Pressed, "#reload")
+    def _reload(self) -> None:
+        self.query_one("#conflict").remove_class("-shown")
+        self.post_message(ReloadRequested(self))
+
+
+def fill_card_form(form: CardForm, card: CardInfo) -> None:
+    """Put a fresh version of the card into an open edit form."""
+    form.card = card
+    form.expected_version = card.version
+    form.query_one("#kind", Select).value = card.kind
+    form.query_one("#title", Input).value = card.title
+    form.query_one("#criteria", Input).value = card.criteria
+    form.query_one("#assignee", Input).value = card.assignee or ""
+    form.query_one("#description", TextArea).text = card.description
+    form.clear_errors()
+
+
+class LogForm(Form):
+    """A research-log entry: text with @mentions, and metric values."""
+
+    def __init__(self, save: Save, *, card: CardInfo, criteria: list[Criterion]) -> None:
+        super().__init__(f"Log on #{card.id} {card.title}", save)
+        self.metric_names = list(dict.fromkeys(c.metric for c in criteria))
+
+    def fields(self) -> ComposeResult:
+        yield Label("Entry (@name mentions a teammate)")
+        yield TextArea("", id="text")
+        yield self.error_label("text")
+        for i, name in enumerate(self.metric_names):
+            yield Label(f"{name} (criterion metric)")
+            yield Input("", id=f"metric-{i}", placeholder="number, e.g. 0.83")
+            yield self.error_label(f"metric-{i}")
+        yield Label("Other metrics")
+        yield Input("", id="metrics", placeholder="name=value …, e.g. auc=0.83 f1=0.71")
+        yield self.error_label("metrics")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+
+    def values(self) -> dict[str, Any]:
+        metrics: dict[str, float] = {}
+        for i, name in enumerate(self.metric_names):
+            raw = self.query_one(f"#metric-{i}", Input).value.strip()
+            if raw:
+                try:
+                    metrics.update(parse_metrics(f"{name}={raw}"))
+                except ValidationError as exc:
+                    raise ValidationError(str(exc), f"metric-{i}") from None
+        try:
+            metrics.update(parse_metrics(self.query_one("#metrics", Input).value))
+        except ValidationError as exc:
+            raise ValidationError(str(exc), "metrics") from None
+        text = self.query_one("#text", TextArea).text
+        if not text.strip() and not metrics:
+            raise ValidationError("write an entry or give a metric", "text")
+        return {"text": text, "metrics": metrics}
+
+
+class OutcomeForm(Form):
+    """validated / invalidated / inconclusive, with a one-line conclusion."""
+
+    def __init__(self, save: Save, *, card: CardInfo, suggested: str | None = None,
+                 reason: str = "") -> None:
+        super().__init__(f"Outcome of #{card.id} {card.title}", save)
+        self.current = card.outcome or suggested
+        self.reason = reason
+        self.conclusion = card.conclusion
+
+    def fields(self) -> ComposeResult:
+        if self.reason:
+            yield Static(literal(self.reason), classes="hint")
+        with RadioSet(id="outcome"):
+            for outcome in OUTCOMES:
+                yield RadioButton(outcome, value=outcome == self.current)
+        yield self.error_label("outcome")
+        yield Label("Conclusion (one line)")
+        yield Input(self.conclusion, id="conclusion", max_length=LINE_MAX,
+                    placeholder="what the team learned")
+        yield self.error_label("conclusion")
+
+    def on_mount(self) -> None:
+        self.query_one("#outcome", RadioSet).focus()
+
+    def values(self) -> dict[str, Any]:
+        pressed = self.query_one("#outcome", RadioSet).pressed_index
+        if pressed < 0:
+            raise ValidationError("choose validated, invalidated or inconclusive", "outcome")
+        return {"outcome": OUTCOMES[pressed],
+                "conclusion": clean(self.query_one("#conclusion", Input).value, "conclusion",
+                                    max_len=LINE_MAX)}
+
+
+class TimeboxForm(Form):
+    """Set or extend a card's time box; a change to a running box needs a reason."""
+
+    def __init__(self, save: Save, *, card: CardInfo, hint: str = "") -> None:
+        super().__init__(f"Time box of #{card.id} {card.title}", save)
+        self.card = card
+        self.hint = hint
+        self.running = bool(card.timebox_seconds and card.clock_start is not None)
+
+    def fields(self) -> ComposeResult:
+        if self.hint:
+            yield Static(literal(self.hint), classes="hint")
+        current = format_duration(self.card.timebox_seconds).replace(" ", "")
+        yield Label("Time box")
+        yield Input("" if current == "-" else current, id="timebox",
+                    placeholder="30m, 4h, 2d, 1w, 1d12h")
+        yield self.error_label("timebox")
+        yield Label("Reason" + (" (required: the box is running)" if self.running else ""))
+        yield Input("", id="reason", max_length=LINE_MAX)
+        yield self.error_label("reason")
+
+    def on_mount(self) -> None:
+        self.query_one("#timebox", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        seconds = parse_duration(self.query_one("#timebox", Input).value)
+        reason = clean(self.query_one("#reason", Input).value, "reason", max_len=LINE_MAX)
+        if self.running and not reason:
+            raise ValidationError("the box is running: say why it changes", "reason")
+        return {"seconds": seconds, "reason": reason}
+
+
+class PhaseForm(Form):
+    """Start a phase (name, time box, goal) or end the running one (decision, note)."""
+
+    def __init__(self, save: Save, *, ending: str | None = None) -> None:
+        super().__init__(f"End phase {ending}" if ending else "Start a phase", save)
+        self.ending = ending
+
+    def fields(self) -> ComposeResult:
+        if self.ending:
+            with RadioSet(id="decision"):
+                yield RadioButton("go", value=True)
+                yield RadioButton("stop")
+            yield Label("Note")
+            yield Input("", id="note", max_length=LINE_MAX)
+            yield self.error_label("note")
+            return
+        yield Label("Name")
+        yield Input("", id="name", placeholder="PoC")
+        yield self.error_label("name")
+        yield Label("Time box")
+        yield Input("", id="timebox", placeholder="1w")
+        yield self.error_label("timebox")
+        yield Label("Goal (the go/no-go criterion)")
+        yield Input("", id="goal", placeholder="continue if AUC > 0.80")
+        yield self.error_label("goal")
+
+    def values(self) -> dict[str, Any]:
+        if self.ending:
+            index = self.query_one("#decision", RadioSet).pressed_index
+            return {"decision": ("go", "stop")[max(index, 0)],
+                    "note": self.query_one("#note", Input).value}
+        name = self.query_one("#name", Input).value
+        try:
+            clean(name, "name", max_len=TITLE_MAX, required=True)
+        except ValidationError as exc:
+            raise ValidationError(str(exc), "name") from None
+        return {"name": name, "seconds": parse_duration(self.query_one("#timebox", Input).value),
+                "goal": self.query_one("#goal", Input).value}
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question: ``y`` or ``enter`` confirms, ``n`` or ``escape`` cancels."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog {
+        align: center middle;
+        & > #dialog {
+            width: 60; max-width: 100%; height: auto; background: $surface;
+            border: thick $warning; padding: 1 2;
+        }
+        & #buttons { height: auto; margin: 1 0 0 0; }
+        & Button { margin: 0 1 0 0; }
+    }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "Cancel"),
+    ]
+
+    def __init__(self, question: Content) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question)
+            with Horizontal(id="buttons"):
+                yield Button("Yes (y)", id="yes", variant="warning")
+                yield Button("No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

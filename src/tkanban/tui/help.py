@@ -1,0 +1,84 @@
+"""The help screen (every key) and the mentions list."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tkanban.core.board import MentionInfo
+from tkanban.core.timebox import local_time
+from tkanban.tui.keys import BOARD_KEYS, FORM_KEYS
+from tkanban.tui.render import literal
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        background: $surface; border: thick $accent; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        rows = [Content.styled("tkanban keys", "bold $accent"), Content("")]
+        rows += [Content.styled(f"{keys:<24}", "bold") + Content(what)
+                 for keys, what, _ in BOARD_KEYS]
+        rows += [Content(""), Content.styled("In the card pane", "bold $accent"),
+                 Content("a log · e edit · t time box · o outcome · escape back")]
+        rows += [Content(""), Content.styled("In a form or dialog", "bold $accent")]
+        rows += [Content.styled(f"{keys:<24}", "bold") + Content(what) for keys, what in FORM_KEYS]
+        rows += [Content(""), Content.styled("escape or ? closes this help", "$text-muted")]
+        with VerticalScroll():
+            yield Static(Content("\n").join(rows))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss()
+
+
+class MentionsScreen(ModalScreen[int | None]):
+    """Entries that mention you, newest first; ``enter`` jumps to the card."""
+
+    DEFAULT_CSS = """
+    MentionsScreen { align: center middle; }
+    MentionsScreen > Vertical {
+        width: 90; max-width: 100%; height: 80%; background: $surface;
+        border: thick $accent; padding: 0 1;
+    }
+    MentionsScreen OptionList { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close")]
+
+    def __init__(self, user: str, mentions: list[MentionInfo]) -> None:
+        super().__init__()
+        self.user = user
+        self.mentions = mentions
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(literal(f"Mentions of @{self.user} — enter opens the card, "
+                                 "escape closes"))
+            options = [
+                Option(Content.styled(f"{local_time(m.entry.at)}  #{m.card_id} ", "bold")
+                       + literal(m.card_title, "bold") + Content("\n")
+                       + literal(f"  {m.entry.author}: {m.entry.text}"), id=str(i))
+                for i, m in enumerate(self.mentions)
+            ]
+            if not options:
+                options = [Option(Content("nobody has mentioned you yet"), disabled=True)]
+            yield OptionList(*options)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(self.mentions[int(event.option.id)].card_id)

@@ -1,0 +1,281 @@
+"""Lanes: a header and a virtual list of cards drawn with the line API.
+
+A lane never mounts a widget per card: ``LaneView`` renders only the rows in view, so a lane of
+10,000 cards costs what a lane of ten does. Cards have a fixed height, which makes the row of a
+card simple arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.cache import LRUCache
+from textual.containers import Vertical
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from tkanban.core.board import CardInfo, LaneInfo
+from tkanban.core.timebox import short_left
+from tkanban.tui.render import rich_literal
+
+CARD_HEIGHT = 5
+"""Rows per card: meta line, two title lines, people line, gap."""
+
+OUTCOME_MARK = {"validated": "✓ validated", "invalidated": "✗ invalidated",
+                "inconclusive": "? inconclusive"}
+
+
+class LaneView(ScrollView, can_focus=False):
+    """The cards of one lane, in priority order, with a cursor."""
+
+    COMPONENT_CLASSES = {
+        "lane-view--card",
+        "lane-view--cursor",
+        "lane-view--meta",
+        "lane-view--overdue",
+        "lane-view--low",
+        "lane-view--validated",
+        "lane-view--invalidated",
+        "lane-view--inconclusive",
+        "lane-view--marker",
+        "lane-view--title",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `lane-view--card` | A card. |
+    | `lane-view--cursor` | The focused card. |
+    | `lane-view--meta` | Ids, kinds and people. |
+    | `lane-view--overdue` | A time box that has run out. |
+    | `lane-view--low` | A time box in its last quarter. |
+    | `lane-view--validated` etc. | Outcomes. |
+    """
+
+    DEFAULT_CSS = """
+    LaneView {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .lane-view--card { background: $boost; }
+        & > .lane-view--cursor { background: $accent 35%; text-style: bold; }
+        & > .lane-view--marker { color: $accent; }
+        & > .lane-view--title { color: $text; text-style: bold; }
+        & > .lane-view--meta { color: $text-muted; }
+        & > .lane-view--overdue { color: $error; text-style: bold; }
+        & > .lane-view--low { color: $warning; }
+        & > .lane-view--validated { color: $success; text-style: bold; }
+        & > .lane-view--invalidated { color: $warning; text-style: bold; }
+        & > .lane-view--inconclusive { color: $text-muted; text-style: bold; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, repaint=False)
+    """Index of the focused card in ``cards``."""
+
+    @dataclass
+    class CardClicked(Message):
+        """A card was clicked: the board focuses it (and opens it on a second click)."""
+
+        lane_view: LaneView
+        index: int
+
+    def __init__(self, lane_index: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lane_index = lane_index
+        self.cards: list[CardInfo] = []
+        self.now = 0.0
+        self._cache: LRUCache[tuple, list[Strip]] = LRUCache(512)
+
+    @property
+    def current(self) -> CardInfo | None:
+        if 0 <= self.cursor < len(self.cards):
+            return self.cards[self.cursor]
+        return None
+
+    def set_cards(self, cards: list[CardInfo], now: float, focus_id: int | None = None) -> None:
+        """Show ``cards``; keep the cursor on ``focus_id`` (or the same card) if present."""
+        keep = focus_id if focus_id is not None else (self.current.id if self.current else None)
+        self.cards = cards
+        self.now = now
+        index = next((i for i, c in enumerate(cards) if c.id == keep), None)
+        self.set_cursor(index if index is not None else min(self.cursor, len(cards) - 1))
+        self.virtual_size = Size(0, len(cards) * CARD_HEIGHT)
+        self._cache.clear()
+        self.refresh()
+
+    def set_now(self, now: float) -> None:
+        self.now = now
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Drop rendered cards and repaint (after a style or time change)."""
+        self._cache.clear()
+        self.refresh()
+
+    def set_cursor(self, index: int) -> None:
+        self.cursor = max(0, min(index, len(self.cards) - 1)) if self.cards else 0
+        self.refresh()
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        if self.cards:
+            self.scroll_to_region(Region(0, self.cursor * CARD_HEIGHT, 1, CARD_HEIGHT),
+                                  animate=False, force=True)
+
+    def watch_cursor(self) -> None:
+        self._cache.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.scroll_to_cursor()
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + int(self.scroll_offset.y)) // CARD_HEIGHT
+        if 0 <= index < len(self.cards):
+            self.post_message(self.CardClicked(self, index))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = y + int(self.scroll_offset.y)
+        index, line = divmod(row, CARD_HEIGHT)
+        if index >= len(self.cards) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        return self._card_strips(index, width)[line]
+
+    def _card_strips(self, index: int, width: int) -> list[Strip]:
+        card = self.cards[index]
+        is_cursor = index == self.cursor
+        key = (card.id, card.version, card.log_count, width, is_cursor,
+               self.has_class("-active"), int(self.now // 60))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._render_card(card, width, is_cursor)
+            self._cache[key] = cached
+        return cached
+
+    def _render_card(self, card: CardInfo, width: int, is_cursor: bool) -> list[Strip]:
+        active = self.has_class("-active")
+        base = self.rich_style + self.get_component_rich_style(
+            "lane-view--cursor" if is_cursor and active else "lane-view--card")
+        meta = self.get_component_rich_style("lane-view--meta", partial=True)
+        marker = Text("▌" if is_cursor and active else " ",
+                      style=self.get_component_rich_style("lane-view--marker", partial=True))
+        inner = max(width - 1, 1)
+
+        top = Text(f"#{card.id} ", style=meta)
+        top.append("hyp" if card.kind == "hypothesis" else "task", style=meta)
+        right = Text()
+        if card.outcome:
+            right = Text(OUTCOME_MARK[card.outcome],
+                         style=self.get_component_rich_style(f"lane-view--{card.outcome}",
+                                                             partial=True))
+        else:
+            left = card.remaining(self.now)
+            if left is not None and card.clock_stop is None:
+                box = card.timebox_seconds or 1
+                name = ("lane-view--overdue" if left < 0 else
+                        "lane-view--low" if left < box / 4 else "lane-view--meta")
+                right = Text(("" if left >= 0 else "! ") + short_left(left),
+                             style=self.get_component_rich_style(name, partial=True))
+        if right.cell_len and top.cell_len + 1 + right.cell_len <= inner:
+            top.append(" " * (inner - top.cell_len - right.cell_len))
+            top.append_text(right)
+        elif right.cell_len and inner >= 12:
+            top = right
+
+        title_lines = self._wrap(card.title, inner)
+        people = Text(f"@{card.assignee}" if card.assignee else "", style=meta)
+        logs = Text(f"✎ {card.log_count}", style=meta)
+        if people.cell_len + 1 + logs.cell_len <= inner:
+            people.append(" " * (inner - people.cell_len - logs.cell_len))
+            people.append_text(logs)
+
+        rows = [top, *title_lines, people]
+        strips = [self._strip(marker + row, width, base) for row in rows]
+        strips.append(Strip.blank(width, self.rich_style))
+        return strips
+
+    def _wrap(self, title: str, width: int) -> list[Text]:
+        text = rich_literal(title)
+        text.stylize(self.get_component_rich_style("lane-view--title", partial=True))
+        lines = list(text.wrap(self.app.console, width, overflow="fold"))[:3]
+        if len(lines) > 2:
+            second = lines[1]
+            second.rstrip()
+            second.truncate(max(width - 1, 0))
+            second.append("…")
+            lines = lines[:2]
+        while len(lines) < 2:
+            lines.append(Text())
+        return lines[:2]
+
+    def _strip(self, text: Text, width: int, base: Style) -> Strip:
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = [Segment(seg.text, base + seg.style if seg.style else base)
+                    for seg in text.render(self.app.console) if seg.text != "\n"]
+        return Strip(segments).crop_extend(0, width, base)
+
+
+class LaneHeader(Static):
+    """The lane's name, card count and WIP limit (``3/4``, flagged when over)."""
+
+    DEFAULT_CSS = """
+    LaneHeader {
+        height: 2;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+        text-style: bold;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        &.-over { background: $error 40%; }
+    }
+    """
+
+    def show(self, lane: LaneInfo, shown: int, total: int) -> None:
+        limit = lane.wip_limit
+        over = limit is not None and total > limit
+        count = f"{total}/{limit}" if limit else str(total)
+        if shown != total:
+            count = f"{shown} of {count}"
+        self.set_class(over, "-over")
+        name = Content(f"{lane.number} {lane.name}")
+        self.update(Content.assemble(name, "\n", (count + (" over WIP" if over else ""),
+                                                  "not bold")))
+
+
+class Lane(Vertical):
+    """One lane: header and cards. The focused lane carries the ``-active`` class."""
+
+    DEFAULT_CSS = """
+    Lane { width: 1fr; height: 1fr; border-right: vkey $panel-lighten-2; }
+    Lane.-active { width: 2fr; }
+    Lane.-active LaneHeader { background: $accent 50%; }
+    Lane.-active LaneHeader.-over { background: $error 60%; }
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(id=f"lane-{index}")
+        self.index = index
+        self.header = LaneHeader()
+        self.view = LaneView(index)
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.view
+
+    def set_active(self, active: bool) -> None:
+        self.set_class(active, "-active")
+        self.view.set_class(active, "-active")
+        self.view.invalidate()

@@ -1,0 +1,78 @@
+"""The countdown bar: always at the bottom, the only widget that repaints every second."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tkanban.core.board import CardInfo
+from tkanban.core.phase import PhaseInfo
+from tkanban.core.timebox import countdown
+from tkanban.core.text import visible
+
+
+class StatusBar(Static):
+    """Focused card's countdown, running phase, overdue count, who you are, storage mode."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        dock: bottom;
+        height: 1;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, user: str, mode: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.user = user
+        self.mode = mode
+        self.card: CardInfo | None = None
+        self.phase: PhaseInfo | None = None
+        self.overdue = 0
+        self.note = ""
+        self.mentions = 0
+
+    def set_state(self, *, card: CardInfo | None, phase: PhaseInfo | None, overdue: int,
+                  now: float, note: str | None = None, mentions: int | None = None) -> None:
+        self.card, self.phase, self.overdue = card, phase, overdue
+        if note is not None:
+            self.note = note
+        if mentions is not None:
+            self.mentions = mentions
+        self.tick(now)
+
+    @staticmethod
+    def _box(remaining: float, length: float) -> tuple[str, str]:
+        style = "$error bold" if remaining < 0 else "$warning" if remaining < length / 4 else ""
+        return countdown(remaining), style
+
+    def tick(self, now: float) -> None:
+        parts: list[Content] = []
+        card = self.card
+        if card is not None:
+            left = card.remaining(now)
+            label = Content(f"#{card.id} ")
+            if left is None:
+                text, style = ("no time box" if not card.timebox_seconds
+                               else "clock starts when it leaves To do"), "$text-muted"
+            elif card.clock_stop is not None:
+                text, style = ("finished " + countdown(left).replace("left", "spare")
+                               .replace("over", "over the box")), "$text-muted"
+            else:
+                text, style = self._box(left, card.timebox_seconds or 1)
+            parts.append(label + Content.styled(text, style))
+        if self.phase is not None:
+            text, style = self._box(self.phase.deadline - now, self.phase.timebox_seconds)
+            name = Content(visible(self.phase.name, multiline=False))
+            parts.append(Content("phase ") + name + Content(" ") + Content.styled(text, style))
+        if self.overdue:
+            parts.append(Content.styled(f"{self.overdue} overdue", "$error bold"))
+        if self.mentions:
+            parts.append(Content.styled(f"{self.mentions} new mention(s)", "$accent bold"))
+        if self.note:
+            parts.append(Content.styled(visible(self.note, multiline=False), "$warning"))
+        parts.append(Content(f"@{self.user}"))
+        parts.append(Content.styled(self.mode, "$text-muted"))
+        self.update(Content(" │ ").join(parts))
