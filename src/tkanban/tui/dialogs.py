@@ -18,11 +18,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
 from tkanban.core.board import CardInfo
 from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
-from tkanban.core.hypothesis import OUTCOMES, Criterion, parse_criteria, parse_metrics
+from tkanban.core.hypothesis import (
+    OUTCOMES,
+    Criterion,
+    format_criteria,
+    parse_criteria,
+    parse_metrics,
+)
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean
 from tkanban.core.timebox import format_duration, parse_duration
 from tkanban.tui.render import literal
@@ -33,27 +40,38 @@ FORM_CSS = """
 Form {
     align: center middle;
     & > #dialog {
-        width: 76;
+        width: 80;
         max-width: 100%;
         height: auto;
         max-height: 100%;
         background: $surface;
-        border: thick $accent;
+        border: round $accent;
         padding: 0 1;
     }
-    & #title-bar { text-style: bold; padding: 0 0 1 0; }
-    & Label { margin: 1 0 0 0; color: $text-muted; }
-    & .error { color: $error; height: auto; }
+    & #title-bar { text-style: bold; margin: 0 0 1 0; }
+    & .row { height: auto; margin: 0 0 0 0; }
+    & .row > TextArea, & .row > RadioSet { margin: 1 0 0 0; }
+    & .row > Label { width: 14; color: $text-muted; }
+    & .row > Input, & .row > Select { width: 1fr; }
+    & .row > RadioSet { width: 1fr; }
+    & .error { color: $error; height: auto; margin: 0 0 0 14; }
+    & #error-form { margin: 1 0 0 0; }
     & .error:disabled { display: none; }
-    & .hint { color: $text-muted; height: auto; }
-    & TextArea { height: 6; }
-    & Input.-invalid { border: tall $error; }
+    & .hint { color: $text-muted; height: auto; margin: 0 0 1 0; }
+    & TextArea { height: 5; width: 1fr; }
+    & Input.-invalid { background: $error 25%; }
+    & #criteria-box { height: auto; }
     & #buttons { height: auto; margin: 1 0 0 0; }
     & #buttons Button { margin: 0 1 0 0; }
     & #conflict { height: auto; display: none; }
     & #conflict.-shown { display: block; }
 }
 """
+
+
+def row(label: str, widget: Widget) -> Horizontal:
+    """A labelled field on one line."""
+    return Horizontal(Label(label), widget, classes="row")
 
 
 class Form(ModalScreen[bool]):
@@ -78,13 +96,13 @@ class Form(ModalScreen[bool]):
         with VerticalScroll(id="dialog"):
             yield Static(literal(self.form_title, multiline=False), id="title-bar")
             yield from self.fields()
-            yield Static("", classes="error", id="error-form")
-            with Vertical(id="conflict"):
-                yield Button("Apply mine on top", id="reapply", variant="warning")
-                yield Button("Reload theirs", id="reload")
+            yield Static("", classes="error", id="error-form", disabled=True)
+            with Horizontal(id="conflict"):
+                yield Button("Apply mine on top", id="reapply", variant="warning", compact=True)
+                yield Button("Reload theirs", id="reload", compact=True)
             with Horizontal(id="buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save ctrl+s", id="save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
 
     def error(self, field: str | None, message: str) -> None:
         """Show ``message`` next to ``field`` (or at the bottom)."""
@@ -173,27 +191,26 @@ class CardForm(Form):
 
     def fields(self) -> ComposeResult:
         card = self.card
-        yield Label("Kind")
-        yield Select([("hypothesis — We believe … will …", "hypothesis"), ("task", "task")],
-                     value=card.kind if card else "task", allow_blank=False, id="kind")
-        yield Label("Title")
-        yield Input(card.title if card else "", id="title", max_length=TITLE_MAX,
-                    placeholder="We believe <change> will <reach metric ≥ target>")
+        yield row("Kind", Select([("hypothesis: We believe … will …", "hypothesis"),
+                                  ("task", "task")], value=card.kind if card else "task",
+                                 allow_blank=False, id="kind", compact=True))
+        yield row("Title", Input(card.title if card else "", id="title", max_length=TITLE_MAX,
+                                 compact=True,
+                                 placeholder="We believe <change> will <reach metric ≥ target>"))
         yield self.error_label("title")
         with Vertical(id="criteria-box"):
-            yield Label("Exit criteria")
-            yield Input(card.criteria if card else "", id="criteria", max_length=LINE_MAX,
-                        placeholder="precision >= 0.95 and recall > 0.7")
+            yield row("Exit criteria", Input(card.criteria if card else "", id="criteria",
+                                             max_length=LINE_MAX, compact=True,
+                                             placeholder="precision >= 0.95 and recall > 0.7"))
             yield self.error_label("criteria")
         if card is None:
-            yield Label("Time box")
-            yield Input("", id="timebox", placeholder="30m, 4h, 2d, 1w, 1d12h (optional)")
+            yield row("Time box", Input("", id="timebox", compact=True,
+                                        placeholder="30m, 4h, 2d, 1w, 1d12h (optional)"))
             yield self.error_label("timebox")
-        yield Label("Assignee")
-        yield Input(card.assignee or "" if card else "", id="assignee", placeholder="user name")
+        yield row("Assignee", Input(card.assignee or "" if card else "", id="assignee",
+                                    compact=True, placeholder="user name (optional)"))
         yield self.error_label("assignee")
-        yield Label("Description")
-        yield TextArea(card.description if card else "", id="description")
+        yield row("Description", TextArea(card.description if card else "", id="description"))
         yield self.error_label("description")
 
     def on_mount(self) -> None:
@@ -232,12 +249,19 @@ class CardForm(Form):
             "assignee": self.query_one("#assignee", Input).value,
             "description": self.query_one("#description", TextArea).text,
         }
-        parse_criteria(values["criteria"])
+        values["criteria"] = format_criteria(parse_criteria(values["criteria"]))
         if self.card is None:
             box = self.query_one("#timebox", Input).value
             values["timebox_seconds"] = parse_duration(box) if box.strip() else None
-        values["expected_version"] = self.expected_version
-        return values
+            return values
+        # Only what this user changed goes on top of the card, so a re-apply after a conflict
+        # keeps the other person's changes to the other fields.
+        card = self.card
+        before = {"kind": card.kind, "title": card.title, "criteria": card.criteria,
+                  "assignee": card.assignee or "", "description": card.description}
+        changed = {k: v for k, v in values.items() if v.strip() != before[k].strip()}
+        changed["expected_version"] = self.expected_version
+        return changed
 
     def on_conflict(self, exc: ConflictError) -> None:
         self.error(None, f"{exc}. Your edit is kept: apply it on top of theirs, or reload "
@@ -277,15 +301,15 @@ class LogForm(Form):
         self.metric_names = list(dict.fromkeys(c.metric for c in criteria))
 
     def fields(self) -> ComposeResult:
-        yield Label("Entry (@name mentions a teammate)")
-        yield TextArea("", id="text")
+        yield Static("@name mentions a teammate", classes="hint")
+        yield row("Entry", TextArea("", id="text"))
         yield self.error_label("text")
         for i, name in enumerate(self.metric_names):
-            yield Label(f"{name} (criterion metric)")
-            yield Input("", id=f"metric-{i}", placeholder="number, e.g. 0.83")
+            yield row(name, Input("", id=f"metric-{i}", compact=True,
+                                  placeholder="value for this exit criterion, e.g. 0.83"))
             yield self.error_label(f"metric-{i}")
-        yield Label("Other metrics")
-        yield Input("", id="metrics", placeholder="name=value …, e.g. auc=0.83 f1=0.71")
+        yield row("Metrics", Input("", id="metrics", compact=True,
+                                   placeholder="name=value …, e.g. auc=0.83 f1=0.71"))
         yield self.error_label("metrics")
 
     def on_mount(self) -> None:
@@ -323,13 +347,11 @@ class OutcomeForm(Form):
     def fields(self) -> ComposeResult:
         if self.reason:
             yield Static(literal(self.reason), classes="hint")
-        with RadioSet(id="outcome"):
-            for outcome in OUTCOMES:
-                yield RadioButton(outcome, value=outcome == self.current)
+        yield row("Outcome", RadioSet(*(RadioButton(o, value=o == self.current)
+                                        for o in OUTCOMES), id="outcome"))
         yield self.error_label("outcome")
-        yield Label("Conclusion (one line)")
-        yield Input(self.conclusion, id="conclusion", max_length=LINE_MAX,
-                    placeholder="what the team learned")
+        yield row("Conclusion", Input(self.conclusion, id="conclusion", max_length=LINE_MAX,
+                                      compact=True, placeholder="what the team learned"))
         yield self.error_label("conclusion")
 
     def on_mount(self) -> None:
@@ -357,12 +379,12 @@ class TimeboxForm(Form):
         if self.hint:
             yield Static(literal(self.hint), classes="hint")
         current = format_duration(self.card.timebox_seconds).replace(" ", "")
-        yield Label("Time box")
-        yield Input("" if current == "-" else current, id="timebox",
-                    placeholder="30m, 4h, 2d, 1w, 1d12h")
+        yield row("Time box", Input("" if current == "-" else current, id="timebox",
+                                    compact=True, placeholder="30m, 4h, 2d, 1w, 1d12h"))
         yield self.error_label("timebox")
-        yield Label("Reason" + (" (required: the box is running)" if self.running else ""))
-        yield Input("", id="reason", max_length=LINE_MAX)
+        yield row("Reason", Input("", id="reason", max_length=LINE_MAX, compact=True,
+                                  placeholder="required: the box is running" if self.running
+                                  else "optional"))
         yield self.error_label("reason")
 
     def on_mount(self) -> None:
@@ -385,21 +407,17 @@ class PhaseForm(Form):
 
     def fields(self) -> ComposeResult:
         if self.ending:
-            with RadioSet(id="decision"):
-                yield RadioButton("go", value=True)
-                yield RadioButton("stop")
-            yield Label("Note")
-            yield Input("", id="note", max_length=LINE_MAX)
+            yield row("Decision", RadioSet(RadioButton("go", value=True), RadioButton("stop"),
+                                           id="decision"))
+            yield row("Note", Input("", id="note", max_length=LINE_MAX, compact=True))
             yield self.error_label("note")
             return
-        yield Label("Name")
-        yield Input("", id="name", placeholder="PoC")
+        yield row("Name", Input("", id="name", placeholder="PoC", compact=True))
         yield self.error_label("name")
-        yield Label("Time box")
-        yield Input("", id="timebox", placeholder="1w")
+        yield row("Time box", Input("", id="timebox", placeholder="1w", compact=True))
         yield self.error_label("timebox")
-        yield Label("Goal (the go/no-go criterion)")
-        yield Input("", id="goal", placeholder="continue if AUC > 0.80")
+        yield row("Goal", Input("", id="goal", placeholder="continue if AUC > 0.80",
+                                compact=True))
         yield self.error_label("goal")
 
     def values(self) -> dict[str, Any]:

@@ -21,21 +21,22 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 80; max-width: 100%; height: auto; max-height: 100%;
-        background: $surface; border: thick $accent; padding: 0 1;
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        background: $surface; border: round $accent; padding: 0 1;
     }
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        rows = [Content.styled("tkanban keys", "bold $accent"), Content("")]
-        rows += [Content.styled(f"{keys:<24}", "bold") + Content(what)
+        rows = [Content.styled("tkanban keys", "bold $accent")
+                + Content.styled("  (escape or ? closes)", "$text-muted")]
+        rows += [Content.styled(f"{keys:<23}", "bold") + Content(what)
                  for keys, what, _ in BOARD_KEYS]
-        rows += [Content(""), Content.styled("In the card pane", "bold $accent"),
-                 Content("a log · e edit · t time box · o outcome · escape back")]
-        rows += [Content(""), Content.styled("In a form or dialog", "bold $accent")]
-        rows += [Content.styled(f"{keys:<24}", "bold") + Content(what) for keys, what in FORM_KEYS]
-        rows += [Content(""), Content.styled("escape or ? closes this help", "$text-muted")]
+        rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
+                    + Content("a log · e edit · t time box · o outcome · escape back"))
+        rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")
+                    + Content(" · ".join(f"{k} {w.split(':')[0].split(' (')[0]}"
+                                         for k, w in FORM_KEYS)))
         with VerticalScroll():
             yield Static(Content("\n").join(rows))
 

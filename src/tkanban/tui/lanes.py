@@ -227,21 +227,24 @@ class LaneView(ScrollView, can_focus=False):
         return Strip(segments).crop_extend(0, width, base)
 
 
-class LaneHeader(Static):
-    """The lane's name, card count and WIP limit (``3/4``, flagged when over)."""
+class LaneHeader(Vertical):
+    """The lane's name (up to two lines), card count and WIP limit (``3/4``, flagged when over)."""
 
     DEFAULT_CSS = """
     LaneHeader {
-        height: 2;
+        height: 3;
         padding: 0 1;
         background: $panel;
         color: $text;
-        text-style: bold;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
+        & > #name { height: 2; text-style: bold; text-overflow: ellipsis; }
+        & > #count { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
         &.-over { background: $error 40%; }
     }
     """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="name")
+        yield Static(id="count")
 
     def show(self, lane: LaneInfo, shown: int, total: int) -> None:
         limit = lane.wip_limit
@@ -250,9 +253,8 @@ class LaneHeader(Static):
         if shown != total:
             count = f"{shown} of {count}"
         self.set_class(over, "-over")
-        name = Content(f"{lane.number} {lane.name}")
-        self.update(Content.assemble(name, "\n", (count + (" over WIP" if over else ""),
-                                                  "not bold")))
+        self.query_one("#name", Static).update(Content(f"{lane.number} {lane.name}"))
+        self.query_one("#count", Static).update(Content(count + (" over WIP" if over else "")))
 
 
 class Lane(Vertical):
@@ -260,7 +262,7 @@ class Lane(Vertical):
 
     DEFAULT_CSS = """
     Lane { width: 1fr; height: 1fr; border-right: vkey $panel-lighten-2; }
-    Lane.-active { width: 2fr; }
+    Lane.-active { width: 2fr; min-width: 42; }
     Lane.-active LaneHeader { background: $accent 50%; }
     Lane.-active LaneHeader.-over { background: $error 60%; }
     """

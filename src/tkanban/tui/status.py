@@ -56,7 +56,7 @@ class StatusBar(Static):
             label = Content(f"#{card.id} ")
             if left is None:
                 text, style = ("no time box" if not card.timebox_seconds
-                               else "clock starts when it leaves To do"), "$text-muted"
+                               else "box starts after To do"), "$text-muted"
             elif card.clock_stop is not None:
                 text, style = ("finished " + countdown(left).replace("left", "spare")
                                .replace("over", "over the box")), "$text-muted"
