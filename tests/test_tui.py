@@ -95,7 +95,7 @@ async def test_move_right_and_back(store: Store, size: tuple[int, int]) -> None:
         assert lanes_in_file(store) == {"todo": ["stayer"], "test-hypothesis": ["mover"]}
         assert app.board_screen.current_card.title == "mover"  # focus follows the card
         await press(app, pilot, "L", "shift+left", "H")
-        assert lanes_in_file(store) == {"todo": ["stayer", "mover"]}
+        assert lanes_in_file(store) == {"todo": ["mover", "stayer"]}  # lands on top
         await press(app, pilot, "shift+right")
         assert lanes_in_file(store)["test-hypothesis"] == ["mover"]
         moves = [e for e in ops.get_card(store, 1).entries if e.kind == "move"]

@@ -508,7 +508,7 @@ def move_card(
     conclusion: str | None = None,
     expected_version: int | None = None,
 ) -> CardInfo:
-    """Move a card to ``lane`` (at ``position``; by default the top of Done, else the bottom).
+    """Move a card to ``lane`` at ``position`` (by default the top, where the mover sees it).
 
     ``lane=None`` keeps the card in its lane (a reorder).
 
@@ -541,7 +541,7 @@ def move_card(
         _close_gap(session, source.id, old_position)
         count = _lane_count(session, target.id) - (1 if same_lane else 0)
         if position is None:
-            position = old_position if same_lane else (0 if target.slug == DONE else count)
+            position = old_position if same_lane else 0
         position = max(0, min(position, count))
         _open_gap(session, target.id, position)
         card.lane_id, card.position = target.id, position
