@@ -31,6 +31,10 @@ def _common() -> argparse.ArgumentParser:
                        help="board inside the file (default: main)")
     group.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
                        help="who you are (default: $TKANBAN_USER, else your login)")
+    group.add_argument("--storage", choices=["auto", "local", "network"],
+                       default=argparse.SUPPRESS,
+                       help="where the file lives: detected from the mount table (auto), or "
+                       "forced; network polls less often and waits longer for locks")
     return common
 
 
@@ -191,7 +195,7 @@ class Context:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.board = getattr(args, "board", None) or DEFAULT_BOARD
         self.user = _user(args)
-        self.store = Store.open(Path(self.path))
+        self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"))
         if create_board:
             ensure_board(self.store, self.board)
 
@@ -445,7 +449,8 @@ def open_board(args: argparse.Namespace) -> int:
     from tkanban.tui.app import run_board
 
     return run_board(
-        db=getattr(args, "db", None), board=getattr(args, "board", None), user=_user(args)
+        db=getattr(args, "db", None), board=getattr(args, "board", None), user=_user(args),
+        storage=getattr(args, "storage", "auto"),
     )
 
 

@@ -33,6 +33,7 @@ from sqlmodel import Session
 
 from tkanban import __version__
 from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
+from tkanban.core.storage import StorageInfo, detect
 from tkanban.core.timebox import Clock, system_clock
 
 APPLICATION_ID = 0x746B616E  # "tkan"
@@ -231,9 +232,12 @@ def check_file(path: Path) -> FileCheck:
 class Store:
     """One open board file. Create with ``Store.open(path)``."""
 
-    def __init__(self, path: Path, *, readonly: bool, clock: Clock, busy_timeout: float) -> None:
+    def __init__(self, path: Path, *, readonly: bool, clock: Clock, busy_timeout: float,
+                 storage: StorageInfo | None = None, readonly_reason: str = "") -> None:
         self.path = path
         self.readonly = readonly
+        self.readonly_reason = readonly_reason or "the board file is read-only"
+        self.storage = storage or StorageInfo(False, "", "")
         self.clock = clock
         self.busy_timeout = busy_timeout
         uri = _ro_uri(path) if readonly else _rw_uri(path)
@@ -266,12 +270,26 @@ class Store:
         path: Path,
         *,
         clock: Clock = system_clock,
-        busy_timeout: float = LOCAL_BUSY_TIMEOUT,
+        busy_timeout: float | None = None,
         readonly: bool | None = None,
+        storage: str = "auto",
     ) -> Store:
-        """Check, create or migrate the board file at ``path`` and return a store on it."""
+        """Check, create or migrate the board file at ``path`` and return a store on it.
+
+        ``storage`` is ``auto`` (read the mount table), ``local`` or ``network``. On a network
+        filesystem the busy timeout is longer; where it has cross-machine locking switched off,
+        the board opens read-only, since two machines writing could corrupt it.
+        """
+        info = detect(path, override=storage)
         found = check_file(path)
         is_ro = found.readonly if readonly is None else (readonly or found.readonly)
+        reason = ""
+        if info.no_lock_reason:
+            reason = (f"{info.no_lock_reason}, so two machines writing could corrupt the board; "
+                      "it opens read-only (if only this machine uses it: --storage local)")
+            if not found.exists:
+                raise BoardFileError(f"cannot create a board there: {reason}: {path}")
+            is_ro = True
         if is_ro and not found.exists:
             raise ReadOnlyError(f"cannot create the board file, its folder is read-only: {path}")
         if is_ro and found.schema < SCHEMA_VERSION:
@@ -279,7 +297,10 @@ class Store:
                 f"the board file is read-only and was written by an older tkanban; "
                 f"open it once with write access to upgrade it: {path}"
             )
-        store = cls(path, readonly=is_ro, clock=clock, busy_timeout=busy_timeout)
+        if busy_timeout is None:
+            busy_timeout = NETWORK_BUSY_TIMEOUT if info.network else LOCAL_BUSY_TIMEOUT
+        store = cls(path, readonly=is_ro, clock=clock, busy_timeout=busy_timeout, storage=info,
+                    readonly_reason=reason)
         if not is_ro:
             store._prepare(found)
         return store
@@ -335,7 +356,7 @@ class Store:
     def write(self) -> Iterator[Session]:
         """A short write transaction holding the file's write lock from its first statement."""
         if self.readonly:
-            raise ReadOnlyError(f"the board file is read-only, nothing was changed: {self.path}")
+            raise ReadOnlyError(f"{self.readonly_reason}; nothing was changed: {self.path}")
         try:
             with Session(self._writer, expire_on_commit=False) as session, session.begin():
                 yield session

@@ -44,6 +44,8 @@ from tkanban.tui.render import literal
 from tkanban.tui.status import StatusBar
 
 T = TypeVar("T")
+WAIT_NOTICE_AFTER = 1.0
+"""Seconds a file operation may take before the bar says the app is waiting for the file."""
 
 
 class TkanbanApp(App[None]):
@@ -56,15 +58,14 @@ class TkanbanApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, store: Store, board: str = DEFAULT_BOARD, user: str = "user", *,
-                 clock: Clock | None = None, poll_interval: float = 1.0,
-                 mode: str = "local") -> None:
+                 clock: Clock | None = None, poll_interval: float = 1.0) -> None:
         super().__init__()
         self.store = store
         self.board = board
         self.user = user
         self.clock: Clock = clock or store.clock
         self.poll_interval = poll_interval
-        self.mode = mode + (" · read-only" if store.readonly else "")
+        self.mode = store.storage.label + (" · read-only" if store.readonly else "")
         self.phase: PhaseInfo | None = None
         self.seen_version: int | None = None
         self.unread_mentions = 0
@@ -147,22 +148,28 @@ class TkanbanApp(App[None]):
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn(store, ...)`` in a thread; while the file is locked, say so and retry."""
         while True:
+            task = asyncio.ensure_future(asyncio.to_thread(fn, self.store, *args, **kwargs))
+            done, _ = await asyncio.wait({task}, timeout=WAIT_NOTICE_AFTER)
+            if not done:
+                self._show_waiting(True)
             try:
-                result = await asyncio.to_thread(fn, self.store, *args, **kwargs)
+                result = await task
             except LockedError:
-                if not self._waiting:
-                    self._waiting = True
-                    self.board_screen.status.note = "waiting for the board file…"
-                    self.board_screen.status.tick(self.clock())
-                    self.notify("waiting for the board file: another process holds its lock; "
-                                "your change is kept and will be saved", severity="warning")
+                self._show_waiting(True)
                 await asyncio.sleep(0.5)
                 continue
-            if self._waiting:
-                self._waiting = False
-                self.board_screen.status.note = ""
-                self.board_screen.status.tick(self.clock())
+            self._show_waiting(False)
             return result
+
+    def _show_waiting(self, waiting: bool) -> None:
+        if waiting == self._waiting:
+            return
+        self._waiting = waiting
+        self.board_screen.status.note = "waiting for the board file…" if waiting else ""
+        self.board_screen.status.tick(self.clock())
+        if waiting:
+            self.notify("waiting for the board file: another process holds its lock; "
+                        "your change is kept and will be saved", severity="warning")
 
     async def _serial(self, job: Callable[[], Awaitable[None]]) -> None:
         async with self._lock:
@@ -186,7 +193,8 @@ class TkanbanApp(App[None]):
 
     def _writable(self) -> bool:
         if self.store.readonly:
-            self.notify("the board file is read-only: nothing can be changed", severity="error")
+            self.notify(f"{visible(self.store.readonly_reason)}: nothing can be changed",
+                        severity="error", markup=False)
             return False
         return True
 
@@ -406,7 +414,7 @@ class TkanbanApp(App[None]):
         self.store.close()
 
 
-def run_board(db: str | None, board: str | None, user: str) -> int:
+def run_board(db: str | None, board: str | None, user: str, storage: str = "auto") -> int:
     """Open the board file and run the app; file problems are one line on stderr, exit 1."""
     import os
     import sys
@@ -417,10 +425,12 @@ def run_board(db: str | None, board: str | None, user: str) -> int:
     if not db and not os.environ.get("TKANBAN_DB") and path == default_db_path():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        store = Store.open(path, clock=system_clock, busy_timeout=2.0)
+        # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
+        store = Store.open(path, clock=system_clock, storage=storage, busy_timeout=2.0)
         ops.ensure_board(store, board or DEFAULT_BOARD)
     except TkanbanError as exc:
         print(f"tkanban: error: {visible(str(exc))}", file=sys.stderr)
         return 1
-    TkanbanApp(store, board or DEFAULT_BOARD, user).run()
+    TkanbanApp(store, board or DEFAULT_BOARD, user,
+               poll_interval=2.0 if store.storage.network else 1.0).run()
     return 0

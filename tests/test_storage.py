@@ -1,0 +1,91 @@
+"""Network filesystem detection on mount-table fixtures, and what it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tkanban.core import board as ops
+from tkanban.core.errors import ReadOnlyError
+from tkanban.core.storage import detect, parse_mountinfo
+from tkanban.core.store import Store
+
+MOUNTINFO = """\
+22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw
+40 22 0:35 / /mnt/team rw,relatime shared:20 - nfs4 fs:/export/team rw,vers=4.2,hard,proto=tcp
+41 22 0:36 / /mnt/nolock rw,relatime shared:21 - nfs nas:/vol rw,vers=3,nolock,proto=tcp
+42 22 0:37 / /mnt/smb rw,relatime shared:22 - cifs //nas/ml rw,vers=3.1.1,nobrl,cache=strict
+43 22 0:38 / /mnt/smb\\040ok rw,relatime shared:23 - smb3 //nas/ok rw,vers=3.1.1
+44 22 0:39 / /home/ann/remote rw,nosuid shared:24 - fuse.sshfs ann@gpu:/data rw,user_id=0
+45 22 0:40 / /mnt/locallock rw shared:25 - nfs4 fs:/x rw,vers=4.1,local_lock=all
+46 22 0:41 / /mnt/team/sub rw shared:26 - tmpfs tmpfs rw
+47 22 0:42 / /mnt/vm rw shared:27 - virtiofs share rw
+48 22 0:43 / /mnt/p9 rw shared:28 - 9p host rw,trans=virtio
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "network", "fstype", "no_lock"),
+    [
+        ("/home/ann/board.db", False, "ext4", None),
+        ("/mnt/team/board.db", True, "nfs4", None),
+        ("/mnt/team/deep/er/board.db", True, "nfs4", None),
+        ("/mnt/team/sub/board.db", False, "tmpfs", None),
+        ("/mnt/nolock/board.db", True, "nfs", "nolock"),
+        ("/mnt/smb/board.db", True, "cifs", "nobrl"),
+        ("/mnt/smb ok/board.db", True, "smb3", None),
+        ("/home/ann/remote/board.db", True, "fuse.sshfs", None),
+        ("/mnt/locallock/board.db", True, "nfs4", "local_lock=all"),
+        ("/mnt/vm/board.db", True, "virtiofs", None),
+        ("/mnt/p9/board.db", True, "9p", None),
+        ("/mnt/teamwork/board.db", False, "ext4", None),
+    ],
+)
+def test_detect(path: str, network: bool, fstype: str, no_lock: str | None) -> None:
+    info = detect(Path(path), MOUNTINFO)
+    assert (info.network, info.fstype) == (network, fstype)
+    if no_lock is None:
+        assert info.no_lock_reason is None
+    else:
+        assert no_lock in (info.no_lock_reason or "")
+
+
+def test_overrides() -> None:
+    assert not detect(Path("/mnt/nolock/b.db"), MOUNTINFO, override="local").network
+    forced = detect(Path("/home/ann/b.db"), MOUNTINFO, override="network")
+    assert forced.network and forced.label == "network (ext4)"
+
+
+def test_parse_skips_garbage() -> None:
+    assert parse_mountinfo("garbage\n\n1 2 3\n") == []
+    assert parse_mountinfo(MOUNTINFO)[4].mount_point == "/mnt/smb ok"
+
+
+def test_this_machine_is_detected(db_path: Path) -> None:
+    store = Store.open(db_path)
+    assert store.storage.fstype  # the real mount table names a filesystem
+    store.close()
+
+
+def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store.open(db_path, storage="network")
+    assert store.storage.network and store.busy_timeout == 15.0
+    ops.ensure_board(store)
+    ops.add_card(store, "main", "kept", author="ann")
+    store.close()
+    point = str(db_path.parent)
+    table = f"50 22 0:50 / {point} rw shared:1 - nfs nas:/v rw,vers=3,nolock\n"
+    import tkanban.core.store as store_module
+
+    monkeypatch.setattr(store_module, "detect",
+                        lambda path, override="auto": detect(path, table, override))
+    refused = Store.open(db_path)
+    assert refused.readonly and refused.storage.network
+    assert [c.title for c in ops.list_cards(refused)] == ["kept"]
+    with pytest.raises(ReadOnlyError, match="nolock.*--storage local"):
+        ops.add_card(refused, "main", "new", author="ann")
+    refused.close()
+    trusted = Store.open(db_path, storage="local")
+    ops.add_card(trusted, "main", "new", author="ann")
+    trusted.close()
