@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     ll.add_argument("limit", type=int)
     lane.add_parser("list", help="list lanes", parents=[common])
 
+    p = command("retro", "the monthly retro: learnings and flow figures")
+    p.add_argument("--month", metavar="YYYY-MM", help="the month (default: this month, UTC)")
+    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
     command("demo", "fill a board with a realistic example")
     return parser
 
@@ -423,6 +427,21 @@ def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
         _out(f"{lane.number} {lane.slug:<18} {lane.name:<26} {count}{limit}")
 
 
+def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.board import history
+    from tkanban.core.phase import phase_refs
+    from tkanban.core.retro import compute, current_month, parse_month
+
+    now = ctx.now
+    year, month = parse_month(args.month) if args.month else current_month(now)
+    cards, lanes = history(ctx.store, ctx.board)
+    retro = compute(cards, lanes, phase_refs(ctx.store, ctx.board), year, month, now)
+    if args.format == "json":
+        _json(retro.to_json())
+    else:
+        _out(retro.to_markdown())
+
+
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.demo import fill_demo
 
@@ -436,6 +455,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "timebox": cmd_timebox,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
+    "retro": cmd_retro,
 }
 
 

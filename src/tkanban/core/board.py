@@ -34,6 +34,7 @@ from tkanban.core.models import (
     Mention,
     Meta,
 )
+from tkanban.core.retro import CardHistory, LaneRef
 from tkanban.core.store import Store, dumps, find_mentions
 from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
 from tkanban.core.timebox import format_duration, iso
@@ -758,3 +759,45 @@ def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
             session.add(Meta(key=_seen_key(user), value=str(entry_id)))
         elif int(row.value) < entry_id:
             row.value = str(entry_id)
+
+
+def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory], list[LaneRef]]:
+    """Every card of the board (archived too) with its lane visits and extensions."""
+    with store.read() as session:
+        board_id = _board_id(session, board)
+        lanes = _lanes(session, board_id)
+        by_id = {lane.id: lane for lane in lanes}
+        cards = session.exec(select(Card).where(Card.board_id == board_id)).all()
+        entries = session.exec(
+            select(LogEntry).join(Card, col(Card.id) == LogEntry.card_id)
+            .where(Card.board_id == board_id,
+                   col(LogEntry.kind).in_(["create", "move", "archive", "extend"]))
+            .order_by(col(LogEntry.at), col(LogEntry.id))
+        ).all()
+    visits: dict[int, list[tuple[float, str]]] = {}
+    archived: dict[int, float] = {}
+    extensions: dict[int, list[tuple[float, str, str]]] = {}
+    for entry in entries:
+        data = json.loads(entry.data or "{}")
+        if entry.kind == "create":
+            visits.setdefault(entry.card_id, []).append((entry.at, data.get("lane", TODO)))
+        elif entry.kind == "move":
+            visits.setdefault(entry.card_id, []).append((entry.at, data.get("to", TODO)))
+        elif entry.kind == "archive":
+            archived[entry.card_id] = entry.at
+        else:
+            extensions.setdefault(entry.card_id, []).append(
+                (entry.at, entry.author, data.get("reason", "")))
+    result = []
+    for card in cards:
+        cid = card.id or 0
+        result.append(CardHistory(
+            id=cid, title=card.title, kind=card.kind, outcome=card.outcome,
+            conclusion=card.conclusion, timebox_seconds=card.timebox_seconds,
+            clock_start=card.clock_start, clock_stop=card.clock_stop,
+            archived_at=archived.get(cid) if card.archived else None,
+            lane_slug=by_id[card.lane_id].slug,
+            visits=visits.get(cid) or [(card.created_at, by_id[card.lane_id].slug)],
+            extensions=extensions.get(cid, []),
+        ))
+    return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
 from tkanban.core.models import Phase
+from tkanban.core.retro import PhaseRef
 from tkanban.core.store import Store
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_name
 from tkanban.core.timebox import iso
@@ -111,3 +112,9 @@ def running_phase(store: Store, board: str) -> PhaseInfo | None:
     with store.read() as session:
         row = _running(session, _board_id(session, board))
         return _info(row) if row else None
+
+
+def phase_refs(store: Store, board: str) -> list[PhaseRef]:
+    """Phases as the retro reads them."""
+    return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
+            for p in list_phases(store, board)]

@@ -1,0 +1,371 @@
+"""The monthly retro: flow figures and learnings from the board's own history. Pure.
+
+Months are calendar months in UTC. A card *closes* in a month when it last entered Done in that
+month (and is still there); its cycle time runs from its clock start to that moment. Lane times,
+the cumulative flow and WIP come from the move history in the research logs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from tkanban.core.errors import ValidationError
+from tkanban.core.hypothesis import OUTCOMES
+from tkanban.core.models import DONE, TODO
+from tkanban.core.timebox import format_duration, iso
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class CardHistory:
+    """One card and the moments it entered each lane (from its log)."""
+
+    id: int
+    title: str
+    kind: str
+    outcome: str | None
+    conclusion: str
+    timebox_seconds: int | None
+    clock_start: float | None
+    clock_stop: float | None
+    archived_at: float | None
+    lane_slug: str
+    visits: list[tuple[float, str]]
+    """(time, lane slug) for creation and every move, in time order."""
+    extensions: list[tuple[float, str, str]] = field(default_factory=list)
+    """(time, author, reason) of every time-box extension."""
+
+
+@dataclass(frozen=True)
+class LaneRef:
+    slug: str
+    name: str
+    wip_limit: int | None
+
+
+@dataclass(frozen=True)
+class PhaseRef:
+    name: str
+    goal: str
+    ended_at: float | None
+    decision: str | None
+    note: str
+    decided_by: str | None
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    try:
+        parsed = datetime.strptime(text.strip(), "%Y-%m")
+    except ValueError:
+        raise ValidationError(f"bad month {text!r}: write YYYY-MM, e.g. 2026-11") from None
+    return parsed.year, parsed.month
+
+
+def month_bounds(year: int, month: int) -> tuple[float, float]:
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return start.timestamp(), end.timestamp()
+
+
+def _utc_date(ts: float) -> date:
+    return datetime.fromtimestamp(ts, UTC).date()
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default, 'inclusive')."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def lane_at(card: CardHistory, moment: float) -> str | None:
+    """The lane a card was in at ``moment`` (None before it existed or once archived)."""
+    if card.archived_at is not None and moment >= card.archived_at:
+        return None
+    current = None
+    for at, slug in card.visits:
+        if at > moment:
+            break
+        current = slug
+    return current
+
+
+def lane_intervals(card: CardHistory, until: float) -> list[tuple[str, float, float]]:
+    """(lane, from, to) spans the card spent in each lane up to ``until``."""
+    end_of_life = min(until, card.archived_at) if card.archived_at is not None else until
+    spans = []
+    for i, (at, slug) in enumerate(card.visits):
+        nxt = card.visits[i + 1][0] if i + 1 < len(card.visits) else end_of_life
+        nxt = min(nxt, end_of_life)
+        if nxt > at:
+            spans.append((slug, at, nxt))
+    return spans
+
+
+@dataclass
+class Retro:
+    """The month's figures; ``to_json`` and ``to_markdown`` present them."""
+
+    month: str
+    now: float
+    lanes: list[LaneRef]
+    hypotheses: dict[str, int]
+    learnings: list[dict[str, Any]]
+    tasks_done: int
+    closed: list[dict[str, Any]]
+    in_box_share: float | None
+    total_overrun_seconds: float
+    extensions: list[dict[str, Any]]
+    cycle_median_seconds: float | None
+    cycle_p85_seconds: float | None
+    lane_seconds: dict[str, float]
+    throughput: list[dict[str, Any]]
+    wip: list[dict[str, Any]]
+    phases: list[dict[str, Any]]
+    wip_exceeded_days: dict[str, int]
+    cfd_days: list[str]
+    cfd: dict[str, list[int]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "generated": iso(self.now),
+            "hypotheses_closed": sum(self.hypotheses.values()),
+            "hypotheses": self.hypotheses,
+            "learnings": self.learnings,
+            "tasks_done": self.tasks_done,
+            "closed": self.closed,
+            "finished_in_timebox_share": self.in_box_share,
+            "total_overrun_seconds": self.total_overrun_seconds,
+            "extensions": self.extensions,
+            "cycle_time_seconds": {"median": self.cycle_median_seconds,
+                                   "p85": self.cycle_p85_seconds},
+            "lane_time_seconds": self.lane_seconds,
+            "throughput_per_week": self.throughput,
+            "wip": self.wip,
+            "phase_decisions": self.phases,
+            "wip_limit_exceeded_days": self.wip_exceeded_days,
+            "cumulative_flow": {"days": self.cfd_days, "lanes": self.cfd},
+        }
+
+    def to_markdown(self, width: int = 60) -> str:
+        names = {lane.slug: lane.name for lane in self.lanes}
+        lines = [f"# Retro {self.month}", ""]
+        total = sum(self.hypotheses.values())
+        lines += ["## Hypotheses", "",
+                  f"{total} closed: " + ", ".join(f"{n} {o}" for o, n in self.hypotheses.items()),
+                  ""]
+        if self.learnings:
+            lines += ["### Learnings", ""]
+            for item in self.learnings:
+                conclusion = item["conclusion"] or "(no conclusion written)"
+                lines.append(f"- **{item['outcome']}** #{item['id']} {item['title']}: "
+                             f"{conclusion}")
+            lines.append("")
+        lines += ["## Flow", "", f"- tasks done: {self.tasks_done}"]
+        share = "-" if self.in_box_share is None else f"{self.in_box_share:.0%}"
+        lines.append(f"- finished inside their time box: {share}")
+        lines.append(f"- total overrun: {_dur(self.total_overrun_seconds)}")
+        lines.append(f"- cycle time: median {_dur(self.cycle_median_seconds)}, "
+                     f"85th percentile {_dur(self.cycle_p85_seconds)}")
+        weeks = ", ".join(f"{w['week']}: {w['done']}" for w in self.throughput)
+        lines.append(f"- throughput per week: {weeks or '-'}")
+        lines += ["", "### Closed this month", ""]
+        for item in self.closed:
+            box = "" if item["timebox_seconds"] is None else (
+                " (in its box)" if item["overrun_seconds"] == 0
+                else f" ({_dur(item['overrun_seconds'])} over its box)")
+            lines.append(f"- #{item['id']} {item['title']} — {item['kind']}"
+                         f"{', ' + item['outcome'] if item['outcome'] else ''}; cycle time "
+                         f"{_dur(item['cycle_seconds'])}{box}")
+        if not self.closed:
+            lines.append("- nothing")
+        lines += ["", "### Time spent in each lane", ""]
+        for slug, seconds in self.lane_seconds.items():
+            lines.append(f"- {names.get(slug, slug)}: {_dur(seconds)}")
+        lines += ["", "### Time-box extensions", ""]
+        for ext in self.extensions:
+            lines.append(f"- #{ext['id']} {ext['title']}: {ext['reason'] or '(no reason)'} "
+                         f"({ext['author']})")
+        if not self.extensions:
+            lines.append("- none")
+        lines += ["", "### Work in progress now", ""]
+        for item in self.wip:
+            flag = " — **longer than its box**" if item["over_box"] else ""
+            lines.append(f"- #{item['id']} {item['title']} in {names.get(item['lane'], '?')} "
+                         f"for {_dur(item['age_seconds'])}{flag}")
+        if not self.wip:
+            lines.append("- none")
+        lines += ["", "### WIP limits exceeded", ""]
+        exceeded = [(s, n) for s, n in self.wip_exceeded_days.items()]
+        for slug, days in exceeded:
+            lines.append(f"- {names.get(slug, slug)}: over its limit on {days} day(s)")
+        if not exceeded:
+            lines.append("- no lane has a WIP limit")
+        lines += ["", "### Phase decisions", ""]
+        for phase in self.phases:
+            lines.append(f"- {phase['name']}: **{phase['decision']}** "
+                         f"({phase['decided_by']}) — {phase['note'] or phase['goal']}")
+        if not self.phases:
+            lines.append("- none")
+        lines += ["", "## Cumulative flow", "", "```",
+                  *cfd_lines(self.cfd_days, self.cfd, self.lanes, width), "```", ""]
+        return "\n".join(lines)
+
+
+def _dur(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    return format_duration(round(seconds / 60) * 60)
+
+
+CFD_GLYPHS = {"done": "█", "review-model": "▓", "update-model": "▒",
+              "review-hypothesis": "░", "test-hypothesis": "▚", "todo": "·"}
+CFD_SPARE = "+=#%&*"
+
+
+def cfd_glyph(slug: str, index: int) -> str:
+    return CFD_GLYPHS.get(slug, CFD_SPARE[index % len(CFD_SPARE)])
+
+
+def cfd_lines(days: list[str], cfd: dict[str, list[int]], lanes: list[LaneRef],
+              width: int = 60) -> list[str]:
+    """One row per day: the cards in each lane stacked from Done (left) to To do (right)."""
+    order = list(reversed(lanes))
+    peak = max((sum(cfd[lane.slug][i] for lane in lanes) for i in range(len(days))), default=0)
+    scale = width / peak if peak else 1.0
+    rows = []
+    for i, day in enumerate(days):
+        bar = ""
+        cumulative = 0.0
+        for index, lane in enumerate(order):
+            before = round(cumulative * scale)
+            cumulative += cfd[lane.slug][i]
+            bar += cfd_glyph(lane.slug, index) * (round(cumulative * scale) - before)
+        total = sum(cfd[lane.slug][i] for lane in lanes)
+        rows.append(f"{day[5:]} {bar} {total}")
+    legend = "  ".join(f"{cfd_glyph(lane.slug, i)} {lane.name}" for i, lane in enumerate(order))
+    return rows + ["", legend]
+
+
+def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRef],
+            year: int, month: int, now: float) -> Retro:
+    """Every figure of the month's retro."""
+    start, end = month_bounds(year, month)
+    horizon = min(end, now)
+    closed = [c for c in cards if c.clock_stop is not None and start <= c.clock_stop < end
+              and c.lane_slug == DONE]
+    closed.sort(key=lambda c: (c.clock_stop, c.id))
+
+    hypotheses = {outcome: 0 for outcome in OUTCOMES}
+    learnings, closed_rows, cycles = [], [], []
+    in_box = boxed = 0
+    overrun_total = 0.0
+    for card in closed:
+        assert card.clock_stop is not None
+        cycle = card.clock_stop - card.clock_start if card.clock_start is not None else None
+        overrun = None
+        if card.timebox_seconds and cycle is not None:
+            boxed += 1
+            overrun = max(0.0, cycle - card.timebox_seconds)
+            in_box += overrun == 0
+            overrun_total += overrun
+        if cycle is not None:
+            cycles.append(cycle)
+        if card.kind == "hypothesis" and card.outcome:
+            hypotheses[card.outcome] += 1
+            learnings.append({"id": card.id, "title": card.title, "outcome": card.outcome,
+                              "conclusion": card.conclusion})
+        closed_rows.append({"id": card.id, "title": card.title, "kind": card.kind,
+                            "outcome": card.outcome, "closed": iso(card.clock_stop),
+                            "cycle_seconds": cycle, "timebox_seconds": card.timebox_seconds,
+                            "overrun_seconds": overrun})
+
+    extensions = [
+        {"id": card.id, "title": card.title, "at": iso(at), "author": author, "reason": reason}
+        for card in cards for at, author, reason in card.extensions if start <= at < end
+    ]
+    extensions.sort(key=lambda e: e["at"])
+
+    lane_seconds = {lane.slug: 0.0 for lane in lanes}
+    for card in cards:
+        for slug, begin, finish in lane_intervals(card, horizon):
+            overlap = min(finish, horizon) - max(begin, start)
+            if overlap > 0 and slug in lane_seconds:
+                lane_seconds[slug] += overlap
+
+    throughput: dict[str, int] = {}
+    day = _utc_date(start)
+    last_day = _utc_date(end - 1)
+    while day <= last_day:
+        iso_year, week, _ = day.isocalendar()
+        throughput.setdefault(f"{iso_year}-W{week:02d}", 0)
+        day += timedelta(days=1)
+    for card in closed:
+        assert card.clock_stop is not None
+        iso_year, week, _ = _utc_date(card.clock_stop).isocalendar()
+        throughput[f"{iso_year}-W{week:02d}"] += 1
+
+    wip = []
+    for card in cards:
+        if card.archived_at is not None or card.lane_slug in (TODO, DONE):
+            continue
+        entered = max(at for at, slug in card.visits if slug == card.lane_slug)
+        age = now - entered
+        wip.append({"id": card.id, "title": card.title, "lane": card.lane_slug,
+                    "age_seconds": age, "timebox_seconds": card.timebox_seconds,
+                    "over_box": bool(card.timebox_seconds and age > card.timebox_seconds)})
+    wip.sort(key=lambda w: -w["age_seconds"])
+
+    cfd_days: list[str] = []
+    cfd: dict[str, list[int]] = {lane.slug: [] for lane in lanes}
+    moment = start
+    while moment < horizon:
+        snapshot = min(moment + DAY, horizon) - 1e-6
+        cfd_days.append(_utc_date(moment).isoformat())
+        counts = dict.fromkeys(cfd, 0)
+        for card in cards:
+            slug = lane_at(card, snapshot)
+            if slug in counts:
+                counts[slug] += 1
+        for slug, count in counts.items():
+            cfd[slug].append(count)
+        moment += DAY
+    exceeded = {lane.slug: sum(1 for n in cfd[lane.slug] if n > lane.wip_limit)
+                for lane in lanes if lane.wip_limit}
+
+    decided = [
+        {"name": p.name, "goal": p.goal, "decision": p.decision, "note": p.note,
+         "decided_by": p.decided_by, "ended": iso(p.ended_at)}
+        for p in phases if p.ended_at is not None and start <= p.ended_at < end
+    ]
+    return Retro(
+        month=f"{year:04d}-{month:02d}", now=now, lanes=lanes, hypotheses=hypotheses,
+        learnings=learnings, tasks_done=sum(1 for c in closed if c.kind == "task"),
+        closed=closed_rows, in_box_share=(in_box / boxed) if boxed else None,
+        total_overrun_seconds=overrun_total, extensions=extensions,
+        cycle_median_seconds=statistics.median(cycles) if cycles else None,
+        cycle_p85_seconds=percentile(cycles, 85), lane_seconds=lane_seconds,
+        throughput=[{"week": w, "done": n} for w, n in throughput.items()], wip=wip,
+        phases=decided, wip_exceeded_days=exceeded, cfd_days=cfd_days, cfd=cfd,
+    )
+
+
+def current_month(now: float) -> tuple[int, int]:
+    moment = datetime.fromtimestamp(now, UTC)
+    return moment.year, moment.month
+
+
+def shift_month(year: int, month: int, step: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + step
+    return index // 12, index % 12 + 1
