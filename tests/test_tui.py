@@ -29,7 +29,7 @@ async def board(store: Store, size: tuple[int, int], user: str = "alice",
                 clock: Callable[[], float] | None = None) -> AsyncIterator[
                     tuple[TkanbanApp, Pilot]]:
     app = TkanbanApp(store, "main", user, clock=clock or store.clock, poll_interval=3600)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await settle(app, pilot)
         yield app, pilot
 

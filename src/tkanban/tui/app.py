@@ -22,7 +22,8 @@ from tkanban.core.board import DEFAULT_BOARD, BoardSnapshot, CardInfo, LaneInfo
 from tkanban.core.errors import LockedError, TkanbanError
 from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
 from tkanban.core.models import DONE
-from tkanban.core.phase import PhaseInfo, end_phase, running_phase, start_phase
+from tkanban.core.phase import PhaseInfo, end_phase, phase_refs, running_phase, start_phase
+from tkanban.core.retro import Retro, compute, current_month, parse_month, shift_month
 from tkanban.core.store import Store
 from tkanban.core.text import visible
 from tkanban.core.timebox import Clock, countdown, system_clock
@@ -37,10 +38,12 @@ from tkanban.tui.dialogs import (
     PhaseForm,
     ReloadRequested,
     TimeboxForm,
+    WipForm,
     fill_card_form,
 )
 from tkanban.tui.help import HelpScreen, MentionsScreen
 from tkanban.tui.render import literal
+from tkanban.tui.retro import RetroScreen
 from tkanban.tui.status import StatusBar
 
 T = TypeVar("T")
@@ -99,6 +102,7 @@ class TkanbanApp(App[None]):
         for card in self._all_cards():
             if card.id not in self._alerted and card.overdue(now):
                 self._alerted.add(card.id)
+                self.board_screen.update_status()
                 self.notify(Content(f"#{card.id} ") + literal(card.title, multiline=False)
                             + Content(": its time box ran out — record the outcome (o) or "
                                       "extend it (t)"), severity="warning", timeout=10)
@@ -396,12 +400,42 @@ class TkanbanApp(App[None]):
         self.push_screen(PhaseForm(save, ending=self.phase.name if ending and self.phase
                                    else None))
 
+    def show_retro(self, month: str | None = None, step: int = 0) -> None:
+        """Open the retro for ``month`` moved by ``step`` months (this month by default)."""
+
+        def compute_retro() -> Retro:
+            year, mon = parse_month(month) if month else current_month(self.clock())
+            year, mon = shift_month(year, mon, step)
+            cards, lanes = ops.history(self.store, self.board)
+            return compute(cards, lanes, phase_refs(self.store, self.board), year, mon,
+                           self.clock())
+
+        async def job() -> None:
+            retro = await self.call(lambda _: compute_retro())
+            if isinstance(self.screen, RetroScreen):
+                self.screen.show(retro)
+            else:
+                await self.push_screen(RetroScreen(retro))
+
+        self.run_worker(job(), group="forms")
+
+    def open_wip_form(self, lane: LaneInfo) -> None:
+        if not self._writable():
+            return
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.write(ops.set_wip_limit, self.board, lane.slug, values["limit"])
+
+        self.push_screen(WipForm(save, lane=lane))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     async def palette_action(self, action: str) -> None:
-        if action in ("start_phase", "end_phase"):
+        if action == "retro":
+            self.show_retro()
+        elif action in ("start_phase", "end_phase"):
             self.open_phase_form(ending=action == "end_phase")
         elif action in ("move_next", "move_previous"):
             self.request_move(1 if action == "move_next" else -1)

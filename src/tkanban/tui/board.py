@@ -54,6 +54,8 @@ class BoardScreen(Screen[None]):
         Binding("x", "archive", "Archive"),
         Binding("slash", "filter", "Filter"),
         Binding("m", "mentions", "Mentions"),
+        Binding("R", "retro", "Retro"),
+        Binding("w", "wip_limit", "WIP limit"),
         Binding("r", "reload", "Reload"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
@@ -203,6 +205,13 @@ class BoardScreen(Screen[None]):
 
     def action_mentions(self) -> None:
         self.app.open_mentions()
+
+    def action_retro(self) -> None:
+        self.app.show_retro()
+
+    def action_wip_limit(self) -> None:
+        if (lane := self.current_lane) is not None:
+            self.app.open_wip_form(lane)
 
     # --- filter --------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
-from tkanban.core.board import CardInfo
+from tkanban.core.board import CardInfo, LaneInfo
 from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
 from tkanban.core.hypothesis import (
     OUTCOMES,
@@ -91,6 +91,12 @@ class Form(ModalScreen[bool]):
 
     def fields(self) -> ComposeResult:
         yield from ()
+
+    def on_mount(self) -> None:
+        for widget in self.query("Input, TextArea, RadioSet"):
+            if widget.focusable:
+                widget.focus()
+                break
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
@@ -432,6 +438,30 @@ class PhaseForm(Form):
             raise ValidationError(str(exc), "name") from None
         return {"name": name, "seconds": parse_duration(self.query_one("#timebox", Input).value),
                 "goal": self.query_one("#goal", Input).value}
+
+
+class WipForm(Form):
+    """A lane's soft WIP limit; empty for none."""
+
+    def __init__(self, save: Save, *, lane: LaneInfo) -> None:
+        super().__init__(f"WIP limit of {lane.name}", save)
+        self.lane = lane
+
+    def fields(self) -> ComposeResult:
+        yield row("Limit", Input(str(self.lane.wip_limit or ""), id="limit", compact=True,
+                                 placeholder="cards at most (empty for no limit)"))
+        yield self.error_label("limit")
+
+    def on_mount(self) -> None:
+        self.query_one("#limit", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        raw = self.query_one("#limit", Input).value.strip()
+        if not raw or raw == "0":
+            return {"limit": None}
+        if not raw.isdigit() or not 1 <= int(raw) <= 999:
+            raise ValidationError("a WIP limit is a whole number from 1 to 999", "limit")
+        return {"limit": int(raw)}
 
 
 class ConfirmDialog(ModalScreen[bool]):

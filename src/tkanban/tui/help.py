@@ -28,16 +28,15 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        rows = [Content.styled("tkanban keys", "bold $accent")
-                + Content.styled("  (escape or ? closes)", "$text-muted")]
-        rows += [Content.styled(f"{keys:<23}", "bold") + Content(what)
+        rows = [Content.styled(f"{keys:<23}", "bold") + Content(what)
                  for keys, what, _ in BOARD_KEYS]
         rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
                     + Content("a log · e edit · t time box · o outcome · escape back"))
         rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")
                     + Content(" · ".join(f"{k} {w.split(':')[0].split(' (')[0]}"
                                          for k, w in FORM_KEYS)))
-        with VerticalScroll():
+        with VerticalScroll() as scroll:
+            scroll.border_title = "tkanban keys · escape or ? closes"
             yield Static(Content("\n").join(rows))
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 BOARD_KEYS: list[tuple[str, str, str]] = [
-    ("← → / h l", "focus the previous / next lane", ""),
-    ("↑ ↓ / k j", "focus the previous / next card", ""),
+    ("← → ↑ ↓ / h l k j", "focus a lane (← → / h l) or a card (↑ ↓ / k j)", ""),
     ("shift+← shift+→ / H L", "move the card to the previous / next lane", ""),
     ("shift+↑ shift+↓ / K J", "move the card up / down (priority)", ""),
     ("n", "new card in the focused lane", "new_card"),
@@ -16,6 +15,8 @@ BOARD_KEYS: list[tuple[str, str, str]] = [
     ("x", "archive the card (asks first)", "archive"),
     ("/", "filter: text, @user, kind:hypothesis, overdue", "filter"),
     ("m", "mentions of you", "mentions"),
+    ("R", "the monthly retro (← → changes the month)", "retro"),
+    ("w", "set the focused lane's WIP limit", "wip_limit"),
     ("r", "reload from the file now", "reload"),
     ("?", "help: every key", "help"),
     ("escape", "close the open pane or dialog; clear the filter", ""),
