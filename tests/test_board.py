@@ -155,3 +155,43 @@ def test_board_snapshot(store: Store) -> None:
     snap = ops.load_board(store)
     assert [len(lane.cards) for lane in snap.lanes] == [1, 0, 0, 0, 0, 1]
     assert snap.find(a.id) == (0, 0)
+
+
+def test_done_shows_recent_first_and_is_cut(store: Store, clock: StepClock) -> None:
+    ids = [ops.add_card(store, "main", f"d{i}", author="ann").id for i in range(5)]
+    for card_id in ids:
+        clock.advance(10)
+        ops.move_card(store, card_id, "done", author="ann")
+    assert [c.title for c in ops.list_cards(store, lane="done")] == ["d4", "d3", "d2", "d1",
+                                                                     "d0"]
+    positions_ok(store)
+    snap = ops.load_board(store, done_limit=2)
+    done = snap.lanes[5]
+    assert [c.title for c in done.cards] == ["d4", "d3"] and done.count == 5
+    assert snap.position_of(5, 0) == 4
+
+
+def test_changes_since_names_changed_cards_and_lanes(store: Store) -> None:
+    a = ops.add_card(store, "main", "A", author="ann")
+    b = ops.add_card(store, "main", "B", author="ann")
+    seq = ops.load_board(store).seq
+    assert ops.changes_since(store, "main", seq) == (seq, {})
+    ops.move_card(store, a.id, "update-model", author="bob")
+    ops.add_log(store, b.id, "note", author="bob")
+    new_seq, changed = ops.changes_since(store, "main", seq)
+    assert new_seq == seq + 2 and changed == {a.id: "update-model", b.id: "todo"}
+    ops.archive_card(store, b.id, author="bob")
+    assert ops.changes_since(store, "main", new_seq)[1] == {b.id: None}
+
+
+def test_snapshot_with_move_draws_a_move_before_the_file_has_it(store: Store) -> None:
+    ids = [ops.add_card(store, "main", t, author="ann").id for t in "ABC"]
+    snap = ops.load_board(store)
+    moved = snap.with_move(ids[2], 1, 0)
+    assert moved is not None
+    assert [c.title for c in moved.lanes[0].cards] == ["A", "B"]
+    assert [(c.title, c.lane_slug) for c in moved.lanes[1].cards] == [("C", "test-hypothesis")]
+    assert (moved.lanes[0].count, moved.lanes[1].count) == (2, 1)
+    again = moved.with_move(ids[0], 0, 5)
+    assert again is not None and [c.title for c in again.lanes[0].cards] == ["B", "A"]
+    assert snap.with_move(999, 0, 0) is None

@@ -420,3 +420,26 @@ async def test_read_only_board_refuses_writes(db_path: Path, store: Store) -> No
     check = Store.open(db_path)
     assert lanes_in_file(check) == {"todo": ["kept"]}
     check.close()
+
+
+async def test_done_loads_older_cards_on_demand(store: Store) -> None:
+    from tkanban.tui import app as app_module
+
+    for i in range(5):
+        card = ops.add_card(store, "main", f"done {i}", author="ann")
+        ops.move_card(store, card.id, "done", author="ann")
+    original = app_module.DONE_PAGE
+    app_module.DONE_PAGE = 2
+    try:
+        async with board(store, (120, 35)) as (app, pilot):
+            await press(app, pilot, *["l"] * 5)
+            assert "5 · latest 2" in screen_text(app)
+            assert [c.title for c in app.board_screen.snapshot.lanes[5].cards] == [
+                "done 4", "done 3"]
+            await press(app, pilot, "j", "j")
+            assert len(app.board_screen.snapshot.lanes[5].cards) == 4
+            await press(app, pilot, "j", "j", "j")
+            assert len(app.board_screen.snapshot.lanes[5].cards) == 5
+            assert app.board_screen.current_card.title == "done 0"
+    finally:
+        app_module.DONE_PAGE = original

@@ -174,14 +174,69 @@ class CardDetail:
 class LaneCards:
     lane: LaneInfo
     cards: list[CardInfo]
+    total: int = -1
+    """Live cards in the lane; more than ``len(cards)`` when Done is cut short."""
+
+    @property
+    def count(self) -> int:
+        return len(self.cards) if self.total < 0 else self.total
 
 
 @dataclass(frozen=True)
 class BoardSnapshot:
-    """Everything the board view shows, read in one transaction."""
+    """Everything the board view shows."""
 
     board: str
     lanes: list[LaneCards]
+    seq: int = 0
+    """The file's change number when read (see ``changes_since``)."""
+
+    def replace_lanes(self, fresh: dict[str, LaneCards], lanes: list[LaneInfo],
+                      seq: int) -> BoardSnapshot:
+        """This snapshot with some lanes re-read and every lane's facts (name, limit) fresh."""
+        out = []
+        for old, info in zip(self.lanes, lanes, strict=True):
+            new = fresh.get(info.slug)
+            out.append(new if new is not None else replace(old, lane=info))
+        return BoardSnapshot(self.board, out, seq)
+
+    def with_move(self, card_id: int, lane_index: int, index: int) -> BoardSnapshot | None:
+        """This snapshot with a card shown at ``index`` of lane ``lane_index``: what a move
+        will look like, drawn before the file has it (None if the card is not here)."""
+        where = self.find(card_id)
+        if where is None or not 0 <= lane_index < len(self.lanes):
+            return None
+        li, ci = where
+        lanes = list(self.lanes)
+        source, target = lanes[li], lanes[lane_index]
+        card = source.cards[ci]
+        rest = source.cards[:ci] + source.cards[ci + 1:]
+        same = li == lane_index
+        cards = rest if same else list(target.cards)
+        index = max(0, min(index, len(cards)))
+        cards.insert(index, replace(card, lane=target.lane.name, lane_slug=target.lane.slug,
+                                    lane_number=target.lane.number))
+        if not same:
+            lanes[li] = LaneCards(source.lane, rest, source.count - 1)
+        lanes[lane_index] = LaneCards(target.lane, cards, target.count + (0 if same else 1))
+        return BoardSnapshot(self.board, lanes, self.seq)
+
+    def with_card(self, card: CardInfo) -> BoardSnapshot:
+        """This snapshot with one card's facts replaced (same lane and place)."""
+        where = self.find(card.id)
+        if where is None:
+            return self
+        li, ci = where
+        lanes = list(self.lanes)
+        cards = list(lanes[li].cards)
+        cards[ci] = card
+        lanes[li] = LaneCards(lanes[li].lane, cards, lanes[li].total)
+        return BoardSnapshot(self.board, lanes, self.seq)
+
+    def position_of(self, lane_index: int, index: int) -> int:
+        """The file's position for display ``index`` of a lane (Done shows the end first)."""
+        lane = self.lanes[lane_index]
+        return lane.count - 1 - index if lane.lane.slug == DONE else index
 
     def find(self, card_id: int) -> tuple[int, int] | None:
         """(lane index, card index) of a card, or None."""
@@ -224,7 +279,7 @@ def resolve_lane(lanes: list[LaneInfo], spec: str | int) -> LaneInfo:
     raise ValidationError(f"no lane {text!r}; lanes are: {choices}", "lane")
 
 
-def _info(card: Card, lanes: dict[int, LaneInfo], log_count: int = 0) -> CardInfo:
+def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
     lane = lanes[card.lane_id]
     return CardInfo(
         id=card.id or 0,
@@ -247,7 +302,7 @@ def _info(card: Card, lanes: dict[int, LaneInfo], log_count: int = 0) -> CardInf
         created_at=card.created_at,
         updated_at=card.updated_at,
         version=card.version,
-        log_count=log_count,
+        log_count=card.log_count,
     )
 
 
@@ -310,12 +365,27 @@ def _log(session: Session, card: Card, author: str, at: float, kind: str, text: 
     session.flush()
     for user in find_mentions(text):
         session.add(Mention(entry_id=entry.id or 0, user=user))
+    card.log_count += 1
+    card.changed_seq = _next_seq(session)
     return entry
 
 
-def _touch(card: Card, now: float) -> None:
+def _next_seq(session: Session) -> int:
+    """This transaction's change number: one more than the file's last (see ``changes_since``)."""
+    if "seq" not in session.info:
+        row = session.get(Meta, "change_seq")
+        if row is None:
+            row = Meta(key="change_seq", value="0")
+            session.add(row)
+        row.value = str(int(row.value) + 1)
+        session.info["seq"] = int(row.value)
+    return int(session.info["seq"])
+
+
+def _touch(session: Session, card: Card, now: float) -> None:
     card.updated_at = now
     card.version += 1
+    card.changed_seq = _next_seq(session)
 
 
 def _lane_count(session: Session, lane_id: int) -> int:
@@ -415,6 +485,7 @@ def set_wip_limit(store: Store, board: str, lane: str | int, limit: int | None) 
         row = session.get(Lane, target.id)
         assert row is not None
         row.wip_limit = limit
+        _next_seq(session)
         return replace(target, wip_limit=limit)
 
 
@@ -450,13 +521,14 @@ def add_card(
             board_id=board_id, lane_id=target.id, author=author, position=_lane_count(session,
             target.id), timebox_seconds=timebox_seconds, created_at=now, updated_at=now,
             clock_start=None if target.slug == TODO else now,
-            clock_stop=now if target.slug == DONE else None, **fields,
+            clock_stop=now if target.slug == DONE else None,
+            changed_seq=_next_seq(session), **fields,
         )
         session.add(card)
         session.flush()
         _log(session, card, author, now, "create", f"created in {target.name}",
              {"lane": target.slug})
-        return _info(card, {lane.id: lane for lane in lanes}, 1)
+        return _info(card, {lane.id: lane for lane in lanes})
 
 
 def edit_card(
@@ -485,17 +557,10 @@ def edit_card(
             for name in changed:
                 setattr(card, name, fields[name])
             now = store.clock()
-            _touch(card, now)
+            _touch(session, card, now)
             _log(session, card, author, now, "edit", "edited " + ", ".join(changed),
                  {"fields": changed})
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)},
-                     _log_count(session, card_id))
-
-
-def _log_count(session: Session, card_id: int) -> int:
-    return session.exec(
-        select(func.count()).select_from(LogEntry).where(LogEntry.card_id == card_id)
-    ).one()
+        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
 def move_card(
@@ -509,7 +574,9 @@ def move_card(
     conclusion: str | None = None,
     expected_version: int | None = None,
 ) -> CardInfo:
-    """Move a card to ``lane`` at ``position`` (by default the top, where the mover sees it).
+    """Move a card to ``lane`` at ``position``: by default the top, where the mover sees it;
+    in Done the end, since Done shows its most recent cards first (and a move into a lane of
+    thousands of done cards then shifts none of them).
 
     ``lane=None`` keeps the card in its lane (a reorder).
 
@@ -542,7 +609,7 @@ def move_card(
         _close_gap(session, source.id, old_position)
         count = _lane_count(session, target.id) - (1 if same_lane else 0)
         if position is None:
-            position = old_position if same_lane else 0
+            position = old_position if same_lane else (count if target.slug == DONE else 0)
         position = max(0, min(position, count))
         _open_gap(session, target.id, position)
         card.lane_id, card.position = target.id, position
@@ -555,9 +622,9 @@ def move_card(
                 card.clock_stop = None
             _log(session, card, author, now, "move", f"moved from {source.name} to {target.name}",
                  {"from": source.slug, "to": target.slug})
-        _touch(card, now)
+        _touch(session, card, now)
         session.flush()
-        return _info(card, by_id, _log_count(session, card_id))
+        return _info(card, by_id)
 
 
 def reorder_card(store: Store, card_id: int, position: int, *, author: str,
@@ -577,11 +644,10 @@ def archive_card(store: Store, card_id: int, *, author: str,
         _close_gap(session, card.lane_id, card.position)
         card.archived = True
         now = store.clock()
-        _touch(card, now)
+        _touch(session, card, now)
         _log(session, card, author, now, "archive", "archived")
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)},
-                     _log_count(session, card_id))
+        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
 def add_log(store: Store, card_id: int, text: str, *, author: str,
@@ -618,7 +684,7 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
         old = card.timebox_seconds
         card.timebox_seconds = seconds
         now = store.clock()
-        _touch(card, now)
+        _touch(session, card, now)
         kind = "extend" if running and old and seconds > old else "timebox"
         text = f"time box {format_duration(old)} → {format_duration(seconds)}"
         if reason:
@@ -626,8 +692,7 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
         _log(session, card, author, now, kind, text, {"from": old, "to": seconds,
                                                       "reason": reason})
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)},
-                     _log_count(session, card_id))
+        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
 def _record_outcome(session: Session, card: Card, outcome: str, note: str, author: str,
@@ -650,48 +715,103 @@ def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", 
             raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
         now = store.clock()
         _record_outcome(session, card, checked, note, author, now)
-        _touch(card, now)
+        _touch(session, card, now)
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)},
-                     _log_count(session, card_id))
+        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _log_counts(session: Session, card_ids: list[int] | None = None) -> dict[int, int]:
-    query = select(LogEntry.card_id, func.count()).group_by(col(LogEntry.card_id))
-    if card_ids is not None:
-        query = query.where(col(LogEntry.card_id).in_(card_ids))
-    return {card_id: count for card_id, count in session.exec(query).all()}
+_CARD_COLUMNS = (Card.id, Card.title, Card.kind, Card.lane_id, Card.position, Card.outcome,
+                 Card.conclusion, Card.description, Card.criteria, Card.timebox_seconds,
+                 Card.clock_start, Card.clock_stop, Card.author, Card.assignee, Card.archived,
+                 Card.created_at, Card.updated_at, Card.version, Card.log_count)
+
+
+def _rows_to_cards(rows: Any, lanes: dict[int, LaneInfo]) -> list[CardInfo]:
+    """Plain rows (no ORM objects: a 10,000-card board loads in milliseconds) to CardInfo."""
+    cards = []
+    for (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
+         timebox, start, stop, author, assignee, archived, created, updated, version,
+         log_count) in rows:
+        lane = lanes[lane_id]
+        cards.append(CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position,
+                              outcome, conclusion, description, criteria, timebox, start, stop,
+                              author, assignee, bool(archived), created, updated, version,
+                              log_count))
+    return cards
 
 
 def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | None = None,
                include_archived: bool = False) -> list[CardInfo]:
-    """Cards in lane order, then priority order."""
+    """Cards in lane order, then priority order (Done: most recent first)."""
     with store.read() as session:
         board_id = _board_id(session, board)
         lanes = _lanes(session, board_id)
-        query = select(Card).where(Card.board_id == board_id)
+        query = select(*_CARD_COLUMNS).where(Card.board_id == board_id)
         if lane is not None:
             query = query.where(Card.lane_id == resolve_lane(lanes, lane).id)
         if not include_archived:
             query = query.where(col(Card.archived).is_(False))
-        rows = session.exec(query).all()
-        counts = _log_counts(session)
+        cards = _rows_to_cards(session.execute(query).all(), {ln.id: ln for ln in lanes})
+    return sorted(cards, key=lambda c: (c.lane_number, c.archived,
+                                        -c.position if c.lane_slug == DONE else c.position, c.id))
+
+
+def _current_seq(session: Session) -> int:
+    row = session.get(Meta, "change_seq")
+    return int(row.value) if row else 0
+
+
+def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None = None, *,
+               done_limit: int | None = None) -> tuple[list[LaneInfo], dict[str, LaneCards], int]:
+    """The live cards of the named lanes (all by default) in priority order, read with the
+    lane index; Done is cut to its ``done_limit`` most recent cards. Also returns every lane
+    (for headers) and the file's change number."""
+    with store.read() as session:
+        board_id = _board_id(session, board)
+        lanes = _lanes(session, board_id)
         by_id = {lane.id: lane for lane in lanes}
-        cards = [_info(row, by_id, counts.get(row.id or 0, 0)) for row in rows]
-    return sorted(cards, key=lambda c: (c.lane_number, c.archived, c.position, c.id))
+        seq = _current_seq(session)
+        loaded: dict[str, LaneCards] = {}
+        for lane in lanes:
+            if slugs is not None and lane.slug not in slugs:
+                continue
+            order = col(Card.position).desc() if lane.slug == DONE else col(Card.position)
+            query = (select(*_CARD_COLUMNS)
+                     .where(Card.lane_id == lane.id, col(Card.archived).is_(False))
+                     .order_by(order))
+            limit = done_limit if lane.slug == DONE else None
+            if limit is not None:
+                query = query.limit(limit)
+            cards = _rows_to_cards(session.execute(query).all(), by_id)
+            total = len(cards) if limit is None or len(cards) < limit else _lane_count(
+                session, lane.id)
+            loaded[lane.slug] = LaneCards(lane, cards, total)
+    return lanes, loaded, seq
 
 
-def load_board(store: Store, board: str = DEFAULT_BOARD) -> BoardSnapshot:
+def load_board(store: Store, board: str = DEFAULT_BOARD, *,
+               done_limit: int | None = None) -> BoardSnapshot:
     """The visible board: every lane with its live cards in priority order."""
-    cards = list_cards(store, board)
-    lanes = get_lanes(store, board)
-    grouped: dict[int, list[CardInfo]] = {lane.number: [] for lane in lanes}
-    for card in cards:
-        grouped[card.lane_number].append(card)
-    return BoardSnapshot(board, [LaneCards(lane, grouped[lane.number]) for lane in lanes])
+    lanes, loaded, seq = load_lanes(store, board, done_limit=done_limit)
+    return BoardSnapshot(board, [loaded[lane.slug] for lane in lanes], seq)
+
+
+def changes_since(store: Store, board: str, seq: int) -> tuple[int, dict[int, str | None]]:
+    """The file's change number now, and each card changed after ``seq`` with its lane now
+    (None once archived): what a live board must reload."""
+    with store.read() as session:
+        board_id = _board_id(session, board)
+        now_seq = _current_seq(session)
+        if now_seq == seq:
+            return seq, {}
+        rows = session.execute(
+            select(Card.id, Lane.slug, Card.archived).join(Lane, col(Lane.id) == Card.lane_id)
+            .where(Card.board_id == board_id, col(Card.changed_seq) > seq)
+        ).all()
+        return now_seq, {cid: (None if archived else slug) for cid, slug, archived in rows}
 
 
 def get_card(store: Store, card_id: int) -> CardDetail:
@@ -709,7 +829,7 @@ def get_card(store: Store, card_id: int) -> CardDetail:
         for m in mention_rows:
             by_entry.setdefault(m.entry_id, []).append(m.user)
         entries = [_entry(r, sorted(by_entry.get(r.id or 0, []))) for r in rows]
-        return CardDetail(_info(card, lanes, len(entries)), entries)
+        return CardDetail(_info(card, lanes), entries)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ class Card(SQLModel, table=True):
     created_at: float
     updated_at: float
     version: int = 1
+    log_count: int = 0
+    changed_seq: int = 0
 
 
 class LogEntry(SQLModel, table=True):

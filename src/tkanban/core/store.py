@@ -109,6 +109,16 @@ def _mentions_from_text(conn: sqlite3.Connection) -> None:
     )
 
 
+_V3 = """
+ALTER TABLE card ADD COLUMN log_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE card ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE card SET log_count = (SELECT count(*) FROM log_entry WHERE log_entry.card_id = card.id);
+CREATE INDEX ix_card_changed ON card (board_id, changed_seq);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('change_seq', '0');
+"""
+"""Schema 3: each card carries its log count and the sequence number of its last change, so the
+board loads without counting logs and a live board reloads only the lanes that changed."""
+
 Migration = Callable[[sqlite3.Connection], None]
 
 
@@ -126,7 +136,7 @@ def _v2(conn: sqlite3.Connection) -> None:
     _mentions_from_text(conn)
 
 
-MIGRATIONS: list[Migration] = [_script(_V1), _v2]
+MIGRATIONS: list[Migration] = [_script(_V1), _v2, _script(_V3)]
 """Migration ``i`` takes a file from schema ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

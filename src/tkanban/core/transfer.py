@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert, text
 from sqlmodel import SQLModel, col, select
 
 from tkanban import __version__
@@ -93,17 +93,23 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
                 for lane in board_data["lanes"]:
                     session.add(Lane(board_id=board.id, **lane))
                 session.flush()
-                for card in board_data["cards"]:
-                    session.add(Card(board_id=board.id, **card))
-                    counts["cards"] += 1
-                session.flush()
-                for entry in board_data["log"]:
-                    row = LogEntry(**entry)
-                    session.add(row)
-                    session.flush()
-                    for user in find_mentions(row.text):
-                        session.add(Mention(entry_id=row.id or 0, user=user))
-                    counts["log"] += 1
+                cards = [{**card, "board_id": board.id} for card in board_data["cards"]]
+                if cards:
+                    session.execute(insert(Card), cards)
+                counts["cards"] += len(cards)
+                entries = board_data["log"]
+                if entries:
+                    session.execute(insert(LogEntry), entries)
+                mentions = [{"entry_id": e["id"], "user": user} for e in entries
+                            for user in find_mentions(e.get("text", ""))]
+                if mentions:
+                    session.execute(insert(Mention), mentions)
+                counts["log"] += len(entries)
+                if "log_count" not in (cards[0] if cards else {"log_count": 0}):
+                    session.execute(text(
+                        "UPDATE card SET log_count = (SELECT count(*) FROM log_entry "
+                        "WHERE log_entry.card_id = card.id) WHERE board_id = :board"),
+                        {"board": board.id})
                 for phase in board_data.get("phases", []):
                     session.add(Phase(board_id=board.id, **phase))
                     counts["phases"] += 1

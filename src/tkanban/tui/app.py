@@ -47,6 +47,8 @@ from tkanban.tui.retro import RetroScreen
 from tkanban.tui.status import StatusBar
 
 T = TypeVar("T")
+DONE_PAGE = 200
+"""How many of Done's most recent cards the board loads at a time."""
 WAIT_NOTICE_AFTER = 1.0
 """Seconds a file operation may take before the bar says the app is waiting for the file."""
 
@@ -75,6 +77,7 @@ class TkanbanApp(App[None]):
         self._lock = asyncio.Lock()
         self._alerted: set[int] = set()
         self._waiting = False
+        self.done_limit = DONE_PAGE
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
 
     # --- start, timers, live changes -----------------------------------------------------------
@@ -118,14 +121,45 @@ class TkanbanApp(App[None]):
         if version != self.seen_version:
             await self.reload()
 
-    def _load(self) -> tuple[BoardSnapshot, PhaseInfo | None, int]:
-        return (ops.load_board(self.store, self.board), running_phase(self.store, self.board),
-                ops.unread_mentions(self.store, self.user, self.board))
-
-    async def reload(self, focus_id: int | None = None) -> None:
-        """Read the board (in a thread) and show it; the open card pane too."""
+    async def _reload_if_changed(self) -> None:
         version = await self.call(lambda store: store.data_version())
-        snapshot, self.phase, self.unread_mentions = await self.call(lambda _: self._load())
+        snapshot = self.board_screen.snapshot
+        if version == self.seen_version and snapshot is not None:
+            return
+        if snapshot is None:
+            await self.reload()
+            return
+        seq, changed = await self.call(ops.changes_since, self.board, snapshot.seq)
+        lanes = {slug for slug in changed.values() if slug is not None}
+        for card_id in changed:
+            if (where := snapshot.find(card_id)) is not None:
+                lanes.add(snapshot.lanes[where[0]].lane.slug)
+        await self.reload(lanes=lanes, seq=seq, version=version)
+
+    async def reload(self, focus_id: int | None = None, lanes: set[str] | None = None,
+                     seq: int | None = None, version: int | None = None) -> None:
+        """Read the named lanes (every lane by default) in a thread and show them, with the
+        open card pane. Unnamed lanes keep what they show; their headers are refreshed."""
+        current = self.board_screen.snapshot
+        if current is None:
+            lanes = None
+        if version is None:
+            version = await self.call(lambda store: store.data_version())
+
+        def load() -> tuple[Any, ...]:
+            return (*ops.load_lanes(self.store, self.board, lanes, done_limit=self.done_limit),
+                    running_phase(self.store, self.board),
+                    ops.unread_mentions(self.store, self.user, self.board))
+
+        infos, loaded, read_seq, self.phase, self.unread_mentions = await self.call(
+            lambda _: load())
+        if current is None or lanes is None or len(current.lanes) != len(infos):
+            if len(loaded) != len(infos):
+                await self.reload(focus_id)
+                return
+            snapshot = BoardSnapshot(self.board, [loaded[i.slug] for i in infos], read_seq)
+        else:
+            snapshot = current.replace_lanes(loaded, infos, read_seq if seq is None else seq)
         self.seen_version = version
         self.board_screen.status.mentions = self.unread_mentions
         await self.board_screen.apply(snapshot, self.clock(), focus_id)
@@ -138,6 +172,11 @@ class TkanbanApp(App[None]):
                 screen.show(detail, self.clock())
                 screen.status.set_state(card=detail.card, phase=self.phase, overdue=0,
                                         now=self.clock(), mentions=self.unread_mentions)
+
+    async def load_more_done(self) -> None:
+        """Done shows its latest cards; reaching the end of them loads older ones."""
+        self.done_limit += DONE_PAGE
+        await self.reload(lanes={DONE})
 
     def request_reload(self, announce: bool = False) -> None:
         async def job() -> None:
@@ -220,19 +259,42 @@ class TkanbanApp(App[None]):
         if target.slug == DONE and card.kind == "hypothesis" and not card.outcome:
             self.call_later(self.open_outcome_form, card, move_to=target)
             return
-        await self.call(ops.move_card, card.id, target.slug, author=self.user)
-        await self.reload(focus_id=card.id)
+        await self._optimistic(card, index, 0, partial(ops.move_card, card_id=card.id,
+                                                       lane=target.slug, author=self.user))
 
     def request_reorder(self, step: int) -> None:
         if self._writable():
             self.enqueue(partial(self._reorder, step))
 
     async def _reorder(self, step: int) -> None:
-        card = self.board_screen.current_card
-        if card is None or card.position + step < 0:
+        screen = self.board_screen
+        card, snapshot = screen.current_card, screen.snapshot
+        if card is None or snapshot is None or (where := snapshot.find(card.id)) is None:
             return
-        await self.call(ops.reorder_card, card.id, card.position + step, author=self.user)
-        await self.reload(focus_id=card.id)
+        li, ci = where
+        to = ci + step
+        if not 0 <= to < len(snapshot.lanes[li].cards):
+            return
+        position = snapshot.position_of(li, to)
+        await self._optimistic(card, li, to, partial(ops.reorder_card, card_id=card.id,
+                                                     position=position, author=self.user))
+
+    async def _optimistic(self, card: CardInfo, lane_index: int, index: int,
+                          write: Callable[..., CardInfo]) -> None:
+        """Show a move at once, then write it; on failure, show the file as it is."""
+        screen = self.board_screen
+        assert screen.snapshot is not None
+        shown = screen.snapshot.with_move(card.id, lane_index, index)
+        if shown is not None:
+            await screen.apply(shown, self.clock(), focus_id=card.id)
+        try:
+            result = await self.call(lambda store: write(store))
+        except TkanbanError:
+            await self.reload(focus_id=card.id)
+            raise
+        if screen.snapshot is not None:
+            await screen.apply(screen.snapshot.with_card(result), self.clock(),
+                               focus_id=card.id)
 
     # --- forms and panes -------------------------------------------------------------------------
 

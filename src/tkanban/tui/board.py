@@ -99,7 +99,7 @@ class BoardScreen(Screen[None]):
         match = self.filter.matcher(now)
         for lane, data in zip(self.lanes, snapshot.lanes, strict=True):
             shown = [c for c in data.cards if match(c)] if not self.filter.empty else data.cards
-            lane.header.show(data.lane, len(shown), len(data.cards))
+            lane.header.show(data.lane, len(shown), len(data.cards), data.count)
             lane.view.set_cards(shown, now, focus_id)
             lane.set_active(lane.index == self.lane_index)
         self.update_status()
@@ -142,9 +142,18 @@ class BoardScreen(Screen[None]):
         self.update_status()
 
     def action_focus_card(self, step: int) -> None:
-        if not self.lanes:
+        if not self.lanes or self.snapshot is None:
             return
         view = self.lanes[self.lane_index].view
+        data = self.snapshot.lanes[self.lane_index]
+        if step > 0 and view.cursor + step >= len(view.cards) and data.count > len(data.cards):
+            async def more() -> None:
+                await self.app.load_more_done()
+                view.set_cursor(view.cursor + step)
+                self.update_status()
+
+            self.app.enqueue(more)
+            return
         view.set_cursor(view.cursor + step)
         self.update_status()
 

@@ -246,12 +246,15 @@ class LaneHeader(Vertical):
         yield Static(id="name")
         yield Static(id="count")
 
-    def show(self, lane: LaneInfo, shown: int, total: int) -> None:
+    def show(self, lane: LaneInfo, shown: int, loaded: int, total: int) -> None:
+        """``shown`` pass the filter, of ``loaded`` read, of ``total`` in the lane."""
         limit = lane.wip_limit
         over = limit is not None and total > limit
         count = f"{total}/{limit}" if limit else str(total)
-        if shown != total:
+        if shown != loaded:
             count = f"{shown} of {count}"
+        elif loaded < total:
+            count = f"{count} · latest {loaded}"
         self.set_class(over, "-over")
         self.query_one("#name", Static).update(Content(f"{lane.number} {lane.name}"))
         self.query_one("#count", Static).update(Content(count + (" over WIP" if over else "")))
