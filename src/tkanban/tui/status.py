@@ -75,4 +75,4 @@ class StatusBar(Static):
             parts.append(Content.styled(visible(self.note, multiline=False), "$warning"))
         parts.append(Content(f"@{self.user}"))
         parts.append(Content.styled(self.mode, "$text-muted"))
-        self.update(Content(" │ ").join(parts))
+        self.update(Content(" │ ").join(parts), layout=False)

@@ -1,0 +1,201 @@
+"""Speed at scale: ``python -m benchmarks`` (``--quick`` for a short run).
+
+Builds boards of 0, 1,000 and 10,000 cards (three log entries each; most cards done, as on a
+year-old board) and runs ``tkanban`` on each as a whole process on a pseudo-terminal, next to a
+bare Textual app with six empty columns (the floor). It measures:
+
+* first paint: from starting the process to the end of the first frame showing the board;
+* peak memory of the process (maximum resident set);
+* keypress to repaint, p50 and p95, for focus moves, card moves and reorders: from writing the
+  key's bytes to the end of the next frame; card moves are drawn before they are written, so the
+  time until the file has them is reported too;
+* a change committed by another process until the frame that shows it;
+* CPU while idle, the countdown ticking and the file polled every second.
+
+Prints one table; figures in brackets are ratios to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.build import build
+from benchmarks.terminal import PtyApp
+
+SIZES = [0, 1_000, 10_000]
+ROOT = Path(__file__).resolve().parent.parent
+QUIT = {"floor": b"\x11", "board": b"q"}
+
+ADD_ON_TOP = (
+    "import sys, time; from pathlib import Path; from tkanban.core import board as ops; "
+    "from tkanban.core.store import Store; s = Store.open(Path(sys.argv[1])); "
+    "c = ops.add_card(s, 'main', sys.argv[2], author='bob'); "
+    "ops.reorder_card(s, c.id, 0, author='bob'); print(time.time())"
+)
+
+
+def env() -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    out.update(TERM="xterm-256color", TKANBAN_USER="bench", PYTHONPATH=str(ROOT))
+    return out
+
+
+def argv(db: Path | None) -> list[str]:
+    if db is None:
+        return [sys.executable, "-m", "benchmarks.floor"]
+    return [sys.executable, "-m", "tkanban", "--db", str(db)]
+
+
+MARKER = {True: b"lane 6", False: b"Done"}
+
+
+def start(db: Path | None) -> tuple[PtyApp, float]:
+    app = PtyApp(argv(db), env())
+    painted = app.wait_for(MARKER[db is None])
+    return app, painted - app.started
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def first_paint(db: Path | None, runs: int) -> tuple[float, float]:
+    """Median seconds to the first painted board, and the peak memory (MB) of those runs."""
+    times, memory = [], []
+    for run in range(runs + 1):
+        app, seconds = start(db)
+        peak = app.finish(QUIT["floor" if db is None else "board"])
+        if run:  # the first run warms the disk cache
+            times.append(seconds)
+            memory.append(peak)
+    return statistics.median(times), max(memory)
+
+
+def file_version(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("PRAGMA data_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def session(db: Path | None, presses: int, idle: float, repeats: int) -> dict[str, list[float]]:
+    """One long run: idle CPU, key latencies, changes from another process."""
+    app, _ = start(db)
+    out: dict[str, list[float]] = {}
+    try:
+        app.settle()
+        cpu0, t0 = app.cpu_seconds(), time.perf_counter()
+        while time.perf_counter() - t0 < idle:
+            app.pump(0.1)
+        out["idle"] = [100 * (app.cpu_seconds() - cpu0) / (time.perf_counter() - t0)]
+        out["focus"] = [app.key(k) * 1000 for k in [b"l", b"h", b"j", b"k"] * (presses // 4)]
+        if db is None or not build_has_cards(db):
+            return out
+        app.key(b"j")
+        app.settle(0.2)
+        watch = sqlite3.connect(db)
+        for kind, keys in (("move", [b"L", b"H"]), ("reorder", [b"J", b"K"])):
+            paint, written = [], []
+            for key in keys * (presses // 2):
+                version = watch.execute("PRAGMA data_version").fetchone()[0]
+                sent = time.perf_counter()
+                paint.append(app.key(key) * 1000)
+                while watch.execute("PRAGMA data_version").fetchone()[0] == version:
+                    app.pump(0.0005)
+                    if time.perf_counter() - sent > 10:
+                        raise TimeoutError(f"{key!r} never reached the file")
+                written.append((time.perf_counter() - sent) * 1000)
+                app.settle(0.05)
+            out[kind], out[kind + "_file"] = paint, written
+        watch.close()
+        delays = []
+        for n in range(repeats):
+            title = f"ext-{n}-{os.getpid()}"
+            since = len(app.output)
+            done = subprocess.run([sys.executable, "-c", ADD_ON_TOP, str(db), title],
+                                  capture_output=True, text=True, env=env(), check=True)
+            wall_now, perf_now = time.time(), time.perf_counter()
+            committed = perf_now - (wall_now - float(done.stdout))
+            delays.append(app.wait_for(title.encode(), since=since) - committed)
+            app.settle(0.3)
+        out["external"] = delays
+    finally:
+        app.finish(QUIT["floor" if db is None else "board"])
+    return out
+
+
+def build_has_cards(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        return bool(conn.execute("SELECT count(*) FROM card").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    args = parser.parse_args()
+    runs, presses, idle, repeats = (2, 8, 3.0, 2) if args.quick else (5, 60, 10.0, 5)
+
+    columns = ["floor"] + [f"{n:,} cards" for n in SIZES]
+    rows: dict[str, dict[str, str]] = {}
+    raw: dict[str, dict[str, float]] = {}
+
+    def put(metric: str, column: str, value: float, text: str, ratio_to_floor: bool) -> None:
+        raw.setdefault(metric, {})[column] = value
+        floor = raw[metric].get("floor")
+        if ratio_to_floor and column != "floor" and floor:
+            text += f" ({value / floor:.1f}×)"
+        rows.setdefault(metric, {})[column] = text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        targets: dict[str, Path | None] = {"floor": None}
+        for n in SIZES:
+            targets[f"{n:,} cards"] = build(Path(tmp) / f"board-{n}.db", n)
+        for column, db in targets.items():
+            print(f"measuring {column}", file=sys.stderr)
+            paint, memory = first_paint(db, runs)
+            put("first paint (s)", column, paint, f"{paint:.2f}", True)
+            put("peak memory (MB)", column, memory, f"{memory:.0f}", True)
+            data = session(db, presses, idle, repeats)
+            put("idle CPU (% of one core)", column, data["idle"][0], f"{data['idle'][0]:.2f}",
+                False)
+            for kind, label in (("focus", "focus key"), ("move", "move key"),
+                                ("reorder", "reorder key"), ("move_file", "move key → file"),
+                                ("reorder_file", "reorder key → file")):
+                if kind in data:
+                    p50, p95 = pct(data[kind], 50), pct(data[kind], 95)
+                    put(f"{label} p50 / p95 (ms)", column, p50, f"{p50:.1f} / {p95:.1f}",
+                        kind == "focus")
+            if "external" in data:
+                delays = data["external"]
+                put("other process's change on screen, median / max (s)", column,
+                    statistics.median(delays), f"{statistics.median(delays):.2f} / "
+                    f"{max(delays):.2f}", False)
+    columns.append("10,000 / 0")
+    for metric in ("first paint (s)", "peak memory (MB)"):
+        rows[metric]["10,000 / 0"] = f"{raw[metric]['10,000 cards'] / raw[metric]['0 cards']:.2f}×"
+    width = max(len(metric) for metric in rows)
+    cells = {c: max([len(c)] + [len(r.get(c, "")) for r in rows.values()]) for c in columns}
+    print("| " + "metric".ljust(width) + " | "
+          + " | ".join(c.ljust(cells[c]) for c in columns) + " |")
+    print("|" + "-" * (width + 2) + "|" + "|".join("-" * (cells[c] + 2) for c in columns) + "|")
+    for metric, row in rows.items():
+        print("| " + metric.ljust(width) + " | "
+              + " | ".join(row.get(c, "").ljust(cells[c]) for c in columns) + " |")
+
+
+if __name__ == "__main__":
+    main()

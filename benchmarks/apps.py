@@ -1,0 +1,15 @@
+"""The real board, as the benchmark runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tkanban.core.board import ensure_board
+from tkanban.core.store import Store
+from tkanban.tui.app import TkanbanApp
+
+
+def board_app(db: Path, poll_interval: float = 1.0) -> TkanbanApp:
+    store = Store.open(db)
+    ensure_board(store)
+    return TkanbanApp(store, "main", "bench", poll_interval=poll_interval)
