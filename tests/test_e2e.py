@@ -164,7 +164,7 @@ def test_hostile_text_in_a_real_terminal(db_path: Path,
                  ("title change \x1b]2;PWNED\x07 here",))
     conn.commit()
     conn.close()
-    term = terminal(120, 35)
+    term = terminal(200, 50)
     term.wait_for(lambda s: "[/] [@click=app.quit]boom[/]" in s)
     before = term.title()
     term.keys("Enter")

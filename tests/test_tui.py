@@ -78,7 +78,11 @@ async def test_every_lane_reachable_and_titles_readable(store: Store,
     async with board(store, size) as (app, pilot):
         for lane in range(6):
             lines = screen_lines(app)
-            assert any(title[:30] in line for line in lines), (lane, "\n".join(lines))
+            view = app.board_screen.lanes[lane].view
+            shown = " ".join(view.render_line(y).text.strip(" ▌") for y in (1, 2, 3))
+            assert title[:30] in " ".join(shown.split()), (lane, shown)
+            if size == (80, 24):  # there, on a single line
+                assert any(title[:30] in line for line in lines), "\n".join(lines)
             counts = lines[2].replace("▕", " ").split()
             assert counts == ["1"] * 6, lines[2]
             assert app.board_screen.current_card.title.endswith(f"L{lane + 1}")
@@ -284,17 +288,17 @@ async def test_filter_overdue(store: Store, clock: StepClock) -> None:
 async def test_reload_and_live_changes(db_path: Path, store: Store) -> None:
     async with board(store, (120, 35)) as (app, pilot):
         other = Store.open(db_path)
-        ops.add_card(other, "main", "from another process", author="bob")
+        ops.add_card(other, "main", "from bob", author="bob")
         other.close()
-        assert "from another process" not in screen_text(app)
+        assert "from bob" not in screen_text(app)
         await press(app, pilot, "r")
-        assert "from another process" in screen_text(app)
+        assert "from bob" in screen_text(app)
         other = Store.open(db_path)
-        ops.add_card(other, "main", "seen by the poll", author="bob")
+        ops.add_card(other, "main", "polled in", author="bob")
         other.close()
         app.poll()
         await settle(app, pilot)
-        assert "seen by the poll" in screen_text(app)
+        assert "polled in" in screen_text(app)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -393,8 +397,8 @@ async def test_hostile_text_is_shown_literally(db_path: Path, store: Store) -> N
     store = Store.open(db_path)
     async with board(store, (120, 35)) as (app, pilot):
         text = screen_text(app)
-        assert "[/] [@click=app.quit]boom[/]" in text
-        assert "@[red]eve" in text
+        for fragment in ("[/]", "[@click=app.quit", "boom", "@[red]eve"):
+            assert fragment in text, fragment
         await press(app, pilot, "enter")
         text = screen_text(app)
         assert "[/] [@click=app.quit]boom[/] [bold]x" in text

@@ -49,6 +49,8 @@ from tkanban.tui.status import StatusBar
 T = TypeVar("T")
 DONE_PAGE = 200
 """How many of Done's most recent cards the board loads at a time."""
+FRAME_FLUSH = 0.01
+"""Seconds given to the terminal writer to send a drawn frame before a write starts."""
 WAIT_NOTICE_AFTER = 1.0
 """Seconds a file operation may take before the bar says the app is waiting for the file."""
 
@@ -57,7 +59,6 @@ class TkanbanApp(App[None]):
     """The board of one board file, for one user."""
 
     TITLE = "tkanban"
-    CSS_PATH = "tkanban.tcss"
     COMMANDS = App.COMMANDS | {BoardCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
     ENABLE_COMMAND_PALETTE = True
@@ -105,6 +106,7 @@ class TkanbanApp(App[None]):
         for card in self._all_cards():
             if card.id not in self._alerted and card.overdue(now):
                 self._alerted.add(card.id)
+                self.board_screen.overdue += 1
                 self.board_screen.update_status()
                 self.notify(Content(f"#{card.id} ") + literal(card.title, multiline=False)
                             + Content(": its time box ran out — record the outcome (o) or "
@@ -279,6 +281,14 @@ class TkanbanApp(App[None]):
         await self._optimistic(card, li, to, partial(ops.reorder_card, card_id=card.id,
                                                      position=position, author=self.user))
 
+    async def _frame_drawn(self) -> None:
+        """Wait until the screen has drawn what was just applied: a write started sooner would
+        compete with drawing the frame the user is waiting for."""
+        drawn = asyncio.get_running_loop().create_future()
+        self.board_screen.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
+        await asyncio.wait_for(drawn, timeout=1.0)
+        await asyncio.sleep(FRAME_FLUSH)
+
     async def _optimistic(self, card: CardInfo, lane_index: int, index: int,
                           write: Callable[..., CardInfo]) -> None:
         """Show a move at once, then write it; on failure, show the file as it is."""
@@ -287,6 +297,7 @@ class TkanbanApp(App[None]):
         shown = screen.snapshot.with_move(card.id, lane_index, index)
         if shown is not None:
             await screen.apply(shown, self.clock(), focus_id=card.id)
+            await self._frame_drawn()
         try:
             result = await self.call(lambda store: write(store))
         except TkanbanError:

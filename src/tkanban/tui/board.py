@@ -70,6 +70,9 @@ class BoardScreen(Screen[None]):
         self.lane_index = 0
         self.filter = CardFilter()
         self.now = 0.0
+        self.overdue = 0
+        self.now_counted = 0.0
+        self.narrow = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words, @user, kind:hypothesis, overdue — "
@@ -78,15 +81,22 @@ class BoardScreen(Screen[None]):
         yield self.status
 
     def on_mount(self) -> None:
-        self.set_class(self.app.size.width < NARROW_WIDTH, "-narrow")
+        self.narrow = self.app.size.width < NARROW_WIDTH
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
+        narrow = event.size.width < NARROW_WIDTH
+        if narrow != self.narrow:
+            self.narrow = narrow
+            for lane in self.lanes:
+                lane.set_active(lane.index == self.lane_index, narrow)
 
     # --- showing -------------------------------------------------------------------------------
 
-    async def apply(self, snapshot: BoardSnapshot, now: float, focus_id: int | None = None) -> None:
-        """Show a fresh snapshot; focus ``focus_id`` if given, else keep the focused card."""
+    async def apply(self, snapshot: BoardSnapshot, now: float, focus_id: int | None = None,
+                    force: bool = False) -> None:
+        """Show a snapshot; focus ``focus_id`` if given, else keep the focused card. Lanes whose
+        cards are the same objects as before are left alone."""
+        previous = self.snapshot
         self.snapshot, self.now = snapshot, now
         if len(self.lanes) != len(snapshot.lanes):
             container = self.query_one("#lanes", Horizontal)
@@ -94,23 +104,31 @@ class BoardScreen(Screen[None]):
             self.lanes = [Lane(i) for i in range(len(snapshot.lanes))]
             await container.mount_all(self.lanes)
             self.lane_index = min(self.lane_index, len(self.lanes) - 1)
+            previous, force = None, True
         if focus_id is not None and (where := snapshot.find(focus_id)) is not None:
             self.lane_index = where[0]
         match = self.filter.matcher(now)
         for lane, data in zip(self.lanes, snapshot.lanes, strict=True):
-            shown = [c for c in data.cards if match(c)] if not self.filter.empty else data.cards
-            lane.header.show(data.lane, len(shown), len(data.cards), data.count)
-            lane.view.set_cards(shown, now, focus_id)
-            lane.set_active(lane.index == self.lane_index)
+            same = previous is not None and previous.lanes[lane.index] is data
+            if force or not same:
+                shown = data.cards if self.filter.empty else [c for c in data.cards if match(c)]
+                lane.header.show(data.lane, len(shown), len(data.cards), data.count)
+                lane.view.set_cards(shown, now, focus_id)
+            elif focus_id is not None and lane.index == self.lane_index:
+                index = next((i for i, c in enumerate(lane.view.cards) if c.id == focus_id), None)
+                if index is not None:
+                    lane.view.set_cursor(index)
+            lane.set_active(lane.index == self.lane_index, self.narrow)
+        if previous is None or int(now // 60) != int(self.now_counted // 60) or any(
+                a is not b for a, b in zip(previous.lanes, snapshot.lanes, strict=True)):
+            self.overdue = sum(c.overdue(now) for lane in snapshot.lanes for c in lane.cards)
+            self.now_counted = now
         self.update_status()
 
     def update_status(self) -> None:
-        snapshot = self.snapshot
-        overdue = sum(c.overdue(self.now) for lane in snapshot.lanes for c in lane.cards) \
-            if snapshot else 0
         note = "" if self.filter.empty else "filter: " + self.query_one("#filter", Input).value
-        self.status.set_state(card=self.current_card, phase=self.app.phase, overdue=overdue,
-                              now=self.now, note=note)
+        self.status.set_state(card=self.current_card, phase=self.app.phase,
+                              overdue=self.overdue, now=self.now, note=note)
 
     def tick(self, now: float) -> None:
         """Once a second: only the bar repaints; cards show minutes, so they repaint rarely."""
@@ -135,9 +153,10 @@ class BoardScreen(Screen[None]):
     def action_focus_lane(self, step: int) -> None:
         if not self.lanes:
             return
+        old = self.lane_index
         self.lane_index = max(0, min(self.lane_index + step, len(self.lanes) - 1))
-        for lane in self.lanes:
-            lane.set_active(lane.index == self.lane_index)
+        self.lanes[old].set_active(False, self.narrow)
+        self.lanes[self.lane_index].set_active(True, self.narrow)
         self.lanes[self.lane_index].view.scroll_to_cursor()
         self.update_status()
 
@@ -163,7 +182,7 @@ class BoardScreen(Screen[None]):
             event.index == event.lane_view.cursor
         self.lane_index = event.lane_view.lane_index
         for lane in self.lanes:
-            lane.set_active(lane.index == self.lane_index)
+            lane.set_active(lane.index == self.lane_index, self.narrow)
         event.lane_view.set_cursor(event.index)
         self.update_status()
         if again:
@@ -233,7 +252,7 @@ class BoardScreen(Screen[None]):
     async def _filter_changed(self, event: Input.Changed) -> None:
         self.filter = parse_filter(event.value)
         if self.snapshot is not None:
-            await self.apply(self.snapshot, self.now)
+            await self.apply(self.snapshot, self.now, force=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -249,7 +268,7 @@ class BoardScreen(Screen[None]):
         self.set_focus(None)
         self.filter = CardFilter()
         if self.snapshot is not None:
-            await self.apply(self.snapshot, self.now)
+            await self.apply(self.snapshot, self.now, force=True)
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape" and self.focused is self.query_one("#filter", Input):

@@ -16,6 +16,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.cache import LRUCache
 from textual.containers import Vertical
+from textual.color import Color
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -28,8 +29,15 @@ from tkanban.core.board import CardInfo, LaneInfo
 from tkanban.core.timebox import short_left
 from tkanban.tui.render import rich_literal
 
-CARD_HEIGHT = 5
-"""Rows per card: meta line, two title lines, people line, gap."""
+VIRTUAL_STEP = 8
+"""A long lane's scrollable height grows and shrinks by this many cards at a time."""
+
+NARROW_LANE = 8
+"""Columns of a lane you are not in, in a narrow terminal."""
+
+TITLE_LINES = 3
+CARD_HEIGHT = TITLE_LINES + 3
+"""Rows per card: meta line, title lines, people line, gap."""
 
 OUTCOME_MARK = {"validated": "✓ validated", "invalidated": "✗ invalidated",
                 "inconclusive": "? inconclusive"}
@@ -95,6 +103,9 @@ class LaneView(ScrollView, can_focus=False):
         self.lane_index = lane_index
         self.cards: list[CardInfo] = []
         self.now = 0.0
+        self.active = False
+        """The focused lane draws its cursor card highlighted (an attribute, not a CSS class:
+        a class change would restyle the lane's whole subtree on every key)."""
         self._cache: LRUCache[tuple, list[Strip]] = LRUCache(512)
 
     @property
@@ -104,15 +115,32 @@ class LaneView(ScrollView, can_focus=False):
         return None
 
     def set_cards(self, cards: list[CardInfo], now: float, focus_id: int | None = None) -> None:
-        """Show ``cards``; keep the cursor on ``focus_id`` (or the same card) if present."""
+        """Show ``cards``; keep the cursor on ``focus_id`` (or the same card) if present.
+
+        Rendered cards stay cached by id and version, so only what changed is drawn again."""
         keep = focus_id if focus_id is not None else (self.current.id if self.current else None)
         self.cards = cards
         self.now = now
         index = next((i for i, c in enumerate(cards) if c.id == keep), None)
-        self.set_cursor(index if index is not None else min(self.cursor, len(cards) - 1))
-        self.virtual_size = Size(0, len(cards) * CARD_HEIGHT)
-        self._cache.clear()
+        self._fit_virtual_size()
+        self.cursor = max(0, min(index if index is not None else self.cursor,
+                                 len(cards) - 1)) if cards else 0
         self.refresh()
+        self.scroll_to_cursor()
+
+    def _fit_virtual_size(self) -> None:
+        """Scrollable height for the cards, changed as rarely as possible: a new virtual size
+        means a new layout and a repaint of the whole screen. A lane that fits is exactly as
+        tall as its view; a longer one grows in steps of a few cards."""
+        rows = len(self.cards) * CARD_HEIGHT
+        view = self.scrollable_content_region.height
+        if rows <= view:
+            height = view
+        else:
+            step = VIRTUAL_STEP * CARD_HEIGHT
+            height = -(-rows // step) * step
+        if self.virtual_size.height != height:
+            self.virtual_size = Size(0, height)
 
     def set_now(self, now: float) -> None:
         self.now = now
@@ -123,9 +151,18 @@ class LaneView(ScrollView, can_focus=False):
         self._cache.clear()
         self.refresh()
 
+    def set_active(self, active: bool) -> None:
+        if active != self.active:
+            self.active = active
+            if self.cards:
+                self.refresh_lines(self.cursor * CARD_HEIGHT, CARD_HEIGHT)
+
     def set_cursor(self, index: int) -> None:
+        old = self.cursor
         self.cursor = max(0, min(index, len(self.cards) - 1)) if self.cards else 0
-        self.refresh()
+        if old != self.cursor:
+            self.refresh_lines(old * CARD_HEIGHT, CARD_HEIGHT)
+            self.refresh_lines(self.cursor * CARD_HEIGHT, CARD_HEIGHT)
         self.scroll_to_cursor()
 
     def scroll_to_cursor(self) -> None:
@@ -133,11 +170,9 @@ class LaneView(ScrollView, can_focus=False):
             self.scroll_to_region(Region(0, self.cursor * CARD_HEIGHT, 1, CARD_HEIGHT),
                                   animate=False, force=True)
 
-    def watch_cursor(self) -> None:
-        self._cache.clear()
-
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
+        self._fit_virtual_size()
         self.scroll_to_cursor()
 
     def on_click(self, event: events.Click) -> None:
@@ -156,8 +191,8 @@ class LaneView(ScrollView, can_focus=False):
     def _card_strips(self, index: int, width: int) -> list[Strip]:
         card = self.cards[index]
         is_cursor = index == self.cursor
-        key = (card.id, card.version, card.log_count, width, is_cursor,
-               self.has_class("-active"), int(self.now // 60))
+        key = (card.id, card.version, card.log_count, width, is_cursor, self.active,
+               int(self.now // 60))
         cached = self._cache.get(key)
         if cached is None:
             cached = self._render_card(card, width, is_cursor)
@@ -165,7 +200,7 @@ class LaneView(ScrollView, can_focus=False):
         return cached
 
     def _render_card(self, card: CardInfo, width: int, is_cursor: bool) -> list[Strip]:
-        active = self.has_class("-active")
+        active = self.active
         base = self.rich_style + self.get_component_rich_style(
             "lane-view--cursor" if is_cursor and active else "lane-view--card")
         meta = self.get_component_rich_style("lane-view--meta", partial=True)
@@ -209,16 +244,16 @@ class LaneView(ScrollView, can_focus=False):
     def _wrap(self, title: str, width: int) -> list[Text]:
         text = rich_literal(title)
         text.stylize(self.get_component_rich_style("lane-view--title", partial=True))
-        lines = list(text.wrap(self.app.console, width, overflow="fold"))[:3]
-        if len(lines) > 2:
-            second = lines[1]
-            second.rstrip()
-            second.truncate(max(width - 1, 0))
-            second.append("…")
-            lines = lines[:2]
-        while len(lines) < 2:
+        lines = list(text.wrap(self.app.console, width, overflow="fold"))
+        if len(lines) > TITLE_LINES:
+            last = lines[TITLE_LINES - 1]
+            last.rstrip()
+            last.truncate(max(width - 1, 0))
+            last.append("…")
+            lines = lines[:TITLE_LINES]
+        while len(lines) < TITLE_LINES:
             lines.append(Text())
-        return lines[:2]
+        return lines
 
     def _strip(self, text: Text, width: int, base: Style) -> Strip:
         text.truncate(width, overflow="ellipsis", pad=True)
@@ -242,6 +277,19 @@ class LaneHeader(Vertical):
     }
     """
 
+    _shown: tuple[LaneInfo, str, bool] | None = None
+    _active = False
+
+    def set_active(self, active: bool) -> None:
+        """Highlight the focused lane's header (an inline style: a CSS class would make the
+        stylesheet match the header's subtree again on every key)."""
+        if active == self._active:
+            return
+        self._active = active
+        self.styles.background = (
+            Color.parse(self.app.theme_variables["accent"]).with_alpha(0.5) if active else None
+        )
+
     def compose(self) -> ComposeResult:
         yield Static(id="name")
         yield Static(id="count")
@@ -255,19 +303,22 @@ class LaneHeader(Vertical):
             count = f"{shown} of {count}"
         elif loaded < total:
             count = f"{count} · latest {loaded}"
+        shown = (lane, count, over)
+        if shown == self._shown:
+            return
+        self._shown = shown
         self.set_class(over, "-over")
-        self.query_one("#name", Static).update(Content(f"{lane.number} {lane.name}"))
-        self.query_one("#count", Static).update(Content(count + (" over WIP" if over else "")))
+        self.query_one("#name", Static).update(Content(f"{lane.number} {lane.name}"),
+                                               layout=False)
+        self.query_one("#count", Static).update(Content(count + (" over WIP" if over else "")),
+                                                layout=False)
 
 
 class Lane(Vertical):
-    """One lane: header and cards. The focused lane carries the ``-active`` class."""
+    """One lane: header and cards."""
 
     DEFAULT_CSS = """
     Lane { width: 1fr; height: 1fr; border-right: vkey $panel-lighten-2; }
-    Lane.-active { width: 2fr; min-width: 42; }
-    Lane.-active LaneHeader { background: $accent 50%; }
-    Lane.-active LaneHeader.-over { background: $error 60%; }
     """
 
     def __init__(self, index: int) -> None:
@@ -280,7 +331,13 @@ class Lane(Vertical):
         yield self.header
         yield self.view
 
-    def set_active(self, active: bool) -> None:
-        self.set_class(active, "-active")
-        self.view.set_class(active, "-active")
-        self.view.invalidate()
+    def set_active(self, active: bool, narrow: bool) -> None:
+        """Mark the focused lane. Lanes share the width equally (a width change would re-draw
+        every card on screen at each key); in a narrow terminal the lanes you are not in
+        shrink to their number and count, so the focused lane keeps room for a readable
+        title."""
+        self.header.set_active(active)
+        self.view.set_active(active)
+        width = ("1fr" if active else f"{NARROW_LANE}") if narrow else "1fr"
+        if str(self.styles.width) != width:
+            self.styles.width = width
