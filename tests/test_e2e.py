@@ -88,6 +88,18 @@ def cards(db: Path) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """The board draws a change at once and writes it just after: wait for the file."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "the file never showed the change"
+        time.sleep(0.1)
+
+
+def lane_of(db: Path, title: str) -> list[str]:
+    return [c["lane"] for c in cards(db) if c["title"] == title]
+
+
 def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal]) -> None:
     run_cli("add", "first card", db=db_path)
     run_cli("add", "second card", db=db_path)
@@ -98,15 +110,13 @@ def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal
         assert name in screen, name
 
     term.keys("L")
-    term.wait_for(lambda s: True)
-    assert [c["lane"] for c in cards(db_path) if c["title"] == "first card"] == [
-        "Test hypothesis"]
+    eventually(lambda: lane_of(db_path, "first card") == ["Test hypothesis"])
     term.keys("H")
-    assert [c["lane"] for c in cards(db_path) if c["title"] == "first card"] == ["To do"]
+    eventually(lambda: lane_of(db_path, "first card") == ["To do"])
 
     term.keys("j", "K")
-    todo = [c["title"] for c in cards(db_path) if c["lane"] == "To do"]
-    assert todo == ["second card", "first card"]
+    eventually(lambda: [c["title"] for c in cards(db_path) if c["lane"] == "To do"] == [
+        "second card", "first card"])
 
     term.keys("n")
     term.wait_for(lambda s: "New card in To do" in s)
@@ -134,7 +144,7 @@ def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal
     term.wait_for(lambda s: "Archive" in s)
     term.keys("y")
     term.wait_for(lambda s: "made in tmux" not in s)
-    assert "made in tmux" not in [c["title"] for c in cards(db_path)]
+    eventually(lambda: "made in tmux" not in [c["title"] for c in cards(db_path)])
 
     term.keys("q")
     deadline = time.monotonic() + 10

@@ -190,7 +190,8 @@ class Context:
     """What every command needs: the open store, the board name, the user, the clock."""
 
     def __init__(self, args: argparse.Namespace, *, create_board: bool = True) -> None:
-        from tkanban.core.board import DEFAULT_BOARD, ensure_board
+        from tkanban.core.queries import board_exists
+        from tkanban.core.records import DEFAULT_BOARD
         from tkanban.core.store import Store
 
         explicit = getattr(args, "db", None)
@@ -200,7 +201,9 @@ class Context:
         self.board = getattr(args, "board", None) or DEFAULT_BOARD
         self.user = _user(args)
         self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"))
-        if create_board:
+        if create_board and not board_exists(self.store, self.board):
+            from tkanban.core.board import ensure_board
+
             ensure_board(self.store, self.board)
 
     @property
@@ -223,7 +226,7 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import list_cards
+    from tkanban.core.queries import list_cards
 
     cards = list_cards(ctx.store, ctx.board, lane=args.lane, include_archived=args.archived)
     now = ctx.now
@@ -237,7 +240,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import get_card
+    from tkanban.core.queries import get_card
     from tkanban.core.timebox import countdown, format_duration, local_time
 
     detail = get_card(ctx.store, args.id)
@@ -369,7 +372,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import mentions_of
+    from tkanban.core.queries import mentions_of
     from tkanban.core.timebox import local_time
 
     found = mentions_of(ctx.store, ctx.user, ctx.board)
@@ -385,15 +388,19 @@ def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.phase import end_phase, list_phases, start_phase
+    from tkanban.core.queries import list_phases
     from tkanban.core.timebox import format_duration, local_time, parse_duration
 
     if args.phase_command == "start":
+        from tkanban.core.phase import start_phase
+
         phase = start_phase(ctx.store, ctx.board, args.name, parse_duration(args.timebox),
                             args.goal, author=ctx.user)
         _out(f"phase {phase.name!r} started: {format_duration(phase.timebox_seconds)}, "
              f"ends {local_time(phase.deadline)}")
     elif args.phase_command == "end":
+        from tkanban.core.phase import end_phase
+
         phase = end_phase(ctx.store, ctx.board, args.decision, args.note, author=ctx.user)
         _out(f"phase {phase.name!r} ended: {phase.decision}")
     else:
@@ -412,9 +419,11 @@ def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import get_lanes, list_cards, set_wip_limit
+    from tkanban.core.queries import get_lanes, list_cards
 
     if args.lane_command == "limit":
+        from tkanban.core.board import set_wip_limit
+
         if args.limit < 0:
             raise SystemExit(_usage_error(f"a WIP limit cannot be negative: {args.limit}"))
         lane = set_wip_limit(ctx.store, ctx.board, args.lane, args.limit or None)
@@ -428,8 +437,7 @@ def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import history
-    from tkanban.core.phase import phase_refs
+    from tkanban.core.queries import history, phase_refs
     from tkanban.core.retro import compute, current_month, parse_month
 
     now = ctx.now

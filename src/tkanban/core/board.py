@@ -1,251 +1,54 @@
 """Operations on boards, lanes, cards and research logs: the functions both faces call.
 
-Every function takes the ``Store`` first, runs one short transaction and returns plain
-dataclasses (never live ORM objects), so callers in any thread can keep what they get.
+Every function takes the ``Store`` first, runs one short transaction and returns plain records
+(never live ORM objects), so callers in any thread can keep what they get. Writes go through
+SQLModel here; reads live in ``queries`` (re-exported here for convenience).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
-from tkanban.core.hypothesis import (
-    OUTCOMES,
-    Criterion,
-    CriterionStatus,
-    evaluate,
-    format_criteria,
-    parse_criteria,
+from tkanban.core.queries import (
+    board_exists,
+    changes_since,
+    get_card,
+    get_lanes,
+    history,
+    list_boards,
+    list_cards,
+    load_board,
+    load_lanes,
+    mentions_of,
+    seen_key,
+    unread_mentions,
 )
-from tkanban.core.models import (
+from tkanban.core.records import (
+    DEFAULT_BOARD,
     DONE,
     KINDS,
     LANES,
     TODO,
-    Board,
-    Card,
-    Lane,
-    LogEntry,
-    Mention,
-    Meta,
+    BoardSnapshot,
+    CardDetail,
+    CardInfo,
+    EntryInfo,
+    LaneCards,
+    LaneInfo,
+    MentionInfo,
+    resolve_lane,
 )
-from tkanban.core.retro import CardHistory, LaneRef
+from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
+from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta
 from tkanban.core.store import Store, dumps, find_mentions
 from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
-from tkanban.core.timebox import format_duration, iso
-
-DEFAULT_BOARD = "main"
-
-
-@dataclass(frozen=True)
-class LaneInfo:
-    id: int
-    name: str
-    slug: str
-    number: int
-    wip_limit: int | None
-
-
-@dataclass(frozen=True)
-class CardInfo:
-    """A card as the faces show it; times are epoch seconds."""
-
-    id: int
-    title: str
-    kind: str
-    lane: str
-    lane_slug: str
-    lane_number: int
-    position: int
-    outcome: str | None
-    conclusion: str
-    description: str
-    criteria: str
-    timebox_seconds: int | None
-    clock_start: float | None
-    clock_stop: float | None
-    author: str
-    assignee: str | None
-    archived: bool
-    created_at: float
-    updated_at: float
-    version: int
-    log_count: int = 0
-
-    @property
-    def deadline(self) -> float | None:
-        if self.clock_start is None or not self.timebox_seconds:
-            return None
-        return self.clock_start + self.timebox_seconds
-
-    def remaining(self, now: float) -> float | None:
-        """Seconds left in the box (negative once over); None without a running box."""
-        deadline = self.deadline
-        if deadline is None:
-            return None
-        return deadline - (self.clock_stop if self.clock_stop is not None else now)
-
-    def overdue(self, now: float) -> bool:
-        left = self.remaining(now)
-        return left is not None and left < 0 and self.clock_stop is None
-
-    def to_json(self, now: float) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "lane": self.lane,
-            "lane_slug": self.lane_slug,
-            "position": self.position,
-            "outcome": self.outcome,
-            "conclusion": self.conclusion,
-            "description": self.description,
-            "criteria": self.criteria,
-            "timebox_seconds": self.timebox_seconds,
-            "clock_start": iso(self.clock_start),
-            "clock_stop": iso(self.clock_stop),
-            "deadline": iso(self.deadline),
-            "overdue": self.overdue(now),
-            "author": self.author,
-            "assignee": self.assignee,
-            "archived": self.archived,
-            "created": iso(self.created_at),
-            "updated": iso(self.updated_at),
-            "version": self.version,
-            "log_count": self.log_count,
-        }
-
-
-@dataclass(frozen=True)
-class EntryInfo:
-    id: int
-    card_id: int
-    author: str
-    at: float
-    kind: str
-    text: str
-    data: dict[str, Any]
-    metrics: dict[str, float]
-    mentions: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "author": self.author,
-            "at": iso(self.at),
-            "kind": self.kind,
-            "text": self.text,
-            "data": self.data,
-            "metrics": self.metrics,
-            "mentions": self.mentions,
-        }
-
-
-@dataclass(frozen=True)
-class CardDetail:
-    card: CardInfo
-    entries: list[EntryInfo]
-
-    @property
-    def latest_metrics(self) -> dict[str, float]:
-        latest: dict[str, float] = {}
-        for entry in self.entries:
-            latest.update(entry.metrics)
-        return latest
-
-    @property
-    def criteria(self) -> list[Criterion]:
-        return parse_criteria(self.card.criteria)
-
-    def criteria_status(self) -> list[CriterionStatus]:
-        return evaluate(self.criteria, self.latest_metrics)
-
-    @property
-    def moves(self) -> list[EntryInfo]:
-        return [e for e in self.entries if e.kind == "move"]
-
-
-@dataclass(frozen=True)
-class LaneCards:
-    lane: LaneInfo
-    cards: list[CardInfo]
-    total: int = -1
-    """Live cards in the lane; more than ``len(cards)`` when Done is cut short."""
-
-    @property
-    def count(self) -> int:
-        return len(self.cards) if self.total < 0 else self.total
-
-
-@dataclass(frozen=True)
-class BoardSnapshot:
-    """Everything the board view shows."""
-
-    board: str
-    lanes: list[LaneCards]
-    seq: int = 0
-    """The file's change number when read (see ``changes_since``)."""
-
-    def replace_lanes(self, fresh: dict[str, LaneCards], lanes: list[LaneInfo],
-                      seq: int) -> BoardSnapshot:
-        """This snapshot with some lanes re-read and every lane's facts (name, limit) fresh."""
-        out = []
-        for old, info in zip(self.lanes, lanes, strict=True):
-            new = fresh.get(info.slug)
-            out.append(new if new is not None else replace(old, lane=info))
-        return BoardSnapshot(self.board, out, seq)
-
-    def with_move(self, card_id: int, lane_index: int, index: int) -> BoardSnapshot | None:
-        """This snapshot with a card shown at ``index`` of lane ``lane_index``: what a move
-        will look like, drawn before the file has it (None if the card is not here)."""
-        where = self.find(card_id)
-        if where is None or not 0 <= lane_index < len(self.lanes):
-            return None
-        li, ci = where
-        lanes = list(self.lanes)
-        source, target = lanes[li], lanes[lane_index]
-        card = source.cards[ci]
-        rest = source.cards[:ci] + source.cards[ci + 1:]
-        same = li == lane_index
-        cards = rest if same else list(target.cards)
-        index = max(0, min(index, len(cards)))
-        cards.insert(index, replace(card, lane=target.lane.name, lane_slug=target.lane.slug,
-                                    lane_number=target.lane.number))
-        if not same:
-            lanes[li] = LaneCards(source.lane, rest, source.count - 1)
-        lanes[lane_index] = LaneCards(target.lane, cards, target.count + (0 if same else 1))
-        return BoardSnapshot(self.board, lanes, self.seq)
-
-    def with_card(self, card: CardInfo) -> BoardSnapshot:
-        """This snapshot with one card's facts replaced (same lane and place)."""
-        where = self.find(card.id)
-        if where is None:
-            return self
-        li, ci = where
-        lanes = list(self.lanes)
-        cards = list(lanes[li].cards)
-        cards[ci] = card
-        lanes[li] = LaneCards(lanes[li].lane, cards, lanes[li].total)
-        return BoardSnapshot(self.board, lanes, self.seq)
-
-    def position_of(self, lane_index: int, index: int) -> int:
-        """The file's position for display ``index`` of a lane (Done shows the end first)."""
-        lane = self.lanes[lane_index]
-        return lane.count - 1 - index if lane.lane.slug == DONE else index
-
-    def find(self, card_id: int) -> tuple[int, int] | None:
-        """(lane index, card index) of a card, or None."""
-        for li, lane in enumerate(self.lanes):
-            for ci, card in enumerate(lane.cards):
-                if card.id == card_id:
-                    return li, ci
-        return None
-
+from tkanban.core.timebox import format_duration
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -262,21 +65,6 @@ def _lanes(session: Session, board_id: int) -> list[LaneInfo]:
         select(Lane).where(Lane.board_id == board_id).order_by(col(Lane.position))
     ).all()
     return [LaneInfo(r.id or 0, r.name, r.slug, i + 1, r.wip_limit) for i, r in enumerate(rows)]
-
-
-def resolve_lane(lanes: list[LaneInfo], spec: str | int) -> LaneInfo:
-    """A lane by its number (1-based), slug or name (case-insensitive)."""
-    text = str(spec).strip()
-    if text.isdigit():
-        number = int(text)
-        if 1 <= number <= len(lanes):
-            return lanes[number - 1]
-    folded = text.casefold()
-    for lane in lanes:
-        if folded in (lane.slug.casefold(), lane.name.casefold()):
-            return lane
-    choices = ", ".join(f"{lane.number} {lane.slug}" for lane in lanes)
-    raise ValidationError(f"no lane {text!r}; lanes are: {choices}", "lane")
 
 
 def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
@@ -452,9 +240,8 @@ def _check_outcome(outcome: str | None, conclusion: str | None) -> tuple[str | N
 def ensure_board(store: Store, name: str = DEFAULT_BOARD) -> None:
     """Create the board with the six default lanes if it does not exist yet."""
     name = clean_name(name, "board name")
-    with store.read() as session:
-        if session.exec(select(Board.id).where(Board.name == name)).first() is not None:
-            return
+    if board_exists(store, name):
+        return
     if store.readonly:
         raise NotFoundError(f"no board named {name!r} in this read-only file")
     with store.write() as session:
@@ -465,16 +252,6 @@ def ensure_board(store: Store, name: str = DEFAULT_BOARD) -> None:
         session.flush()
         for i, (lane_name, slug) in enumerate(LANES):
             session.add(Lane(board_id=board.id or 0, name=lane_name, slug=slug, position=i))
-
-
-def list_boards(store: Store) -> list[str]:
-    with store.read() as session:
-        return list(session.exec(select(Board.name).order_by(col(Board.id))).all())
-
-
-def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:
-    with store.read() as session:
-        return _lanes(session, _board_id(session, board))
 
 
 def set_wip_limit(store: Store, board: str, lane: str | int, limit: int | None) -> LaneInfo:
@@ -720,204 +497,20 @@ def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", 
         return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
-# --- reading -------------------------------------------------------------------------------------
-
-
-_CARD_COLUMNS = (Card.id, Card.title, Card.kind, Card.lane_id, Card.position, Card.outcome,
-                 Card.conclusion, Card.description, Card.criteria, Card.timebox_seconds,
-                 Card.clock_start, Card.clock_stop, Card.author, Card.assignee, Card.archived,
-                 Card.created_at, Card.updated_at, Card.version, Card.log_count)
-
-
-def _rows_to_cards(rows: Any, lanes: dict[int, LaneInfo]) -> list[CardInfo]:
-    """Plain rows (no ORM objects: a 10,000-card board loads in milliseconds) to CardInfo."""
-    cards = []
-    for (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
-         timebox, start, stop, author, assignee, archived, created, updated, version,
-         log_count) in rows:
-        lane = lanes[lane_id]
-        cards.append(CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position,
-                              outcome, conclusion, description, criteria, timebox, start, stop,
-                              author, assignee, bool(archived), created, updated, version,
-                              log_count))
-    return cards
-
-
-def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | None = None,
-               include_archived: bool = False) -> list[CardInfo]:
-    """Cards in lane order, then priority order (Done: most recent first)."""
-    with store.read() as session:
-        board_id = _board_id(session, board)
-        lanes = _lanes(session, board_id)
-        query = select(*_CARD_COLUMNS).where(Card.board_id == board_id)
-        if lane is not None:
-            query = query.where(Card.lane_id == resolve_lane(lanes, lane).id)
-        if not include_archived:
-            query = query.where(col(Card.archived).is_(False))
-        cards = _rows_to_cards(session.execute(query).all(), {ln.id: ln for ln in lanes})
-    return sorted(cards, key=lambda c: (c.lane_number, c.archived,
-                                        -c.position if c.lane_slug == DONE else c.position, c.id))
-
-
-def _current_seq(session: Session) -> int:
-    row = session.get(Meta, "change_seq")
-    return int(row.value) if row else 0
-
-
-def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None = None, *,
-               done_limit: int | None = None) -> tuple[list[LaneInfo], dict[str, LaneCards], int]:
-    """The live cards of the named lanes (all by default) in priority order, read with the
-    lane index; Done is cut to its ``done_limit`` most recent cards. Also returns every lane
-    (for headers) and the file's change number."""
-    with store.read() as session:
-        board_id = _board_id(session, board)
-        lanes = _lanes(session, board_id)
-        by_id = {lane.id: lane for lane in lanes}
-        seq = _current_seq(session)
-        loaded: dict[str, LaneCards] = {}
-        for lane in lanes:
-            if slugs is not None and lane.slug not in slugs:
-                continue
-            order = col(Card.position).desc() if lane.slug == DONE else col(Card.position)
-            query = (select(*_CARD_COLUMNS)
-                     .where(Card.lane_id == lane.id, col(Card.archived).is_(False))
-                     .order_by(order))
-            limit = done_limit if lane.slug == DONE else None
-            if limit is not None:
-                query = query.limit(limit)
-            cards = _rows_to_cards(session.execute(query).all(), by_id)
-            total = len(cards) if limit is None or len(cards) < limit else _lane_count(
-                session, lane.id)
-            loaded[lane.slug] = LaneCards(lane, cards, total)
-    return lanes, loaded, seq
-
-
-def load_board(store: Store, board: str = DEFAULT_BOARD, *,
-               done_limit: int | None = None) -> BoardSnapshot:
-    """The visible board: every lane with its live cards in priority order."""
-    lanes, loaded, seq = load_lanes(store, board, done_limit=done_limit)
-    return BoardSnapshot(board, [loaded[lane.slug] for lane in lanes], seq)
-
-
-def changes_since(store: Store, board: str, seq: int) -> tuple[int, dict[int, str | None]]:
-    """The file's change number now, and each card changed after ``seq`` with its lane now
-    (None once archived): what a live board must reload."""
-    with store.read() as session:
-        board_id = _board_id(session, board)
-        now_seq = _current_seq(session)
-        if now_seq == seq:
-            return seq, {}
-        rows = session.execute(
-            select(Card.id, Lane.slug, Card.archived).join(Lane, col(Lane.id) == Card.lane_id)
-            .where(Card.board_id == board_id, col(Card.changed_seq) > seq)
-        ).all()
-        return now_seq, {cid: (None if archived else slug) for cid, slug, archived in rows}
-
-
-def get_card(store: Store, card_id: int) -> CardDetail:
-    """A card with its whole research log, oldest entry first."""
-    with store.read() as session:
-        card = _card(session, card_id)
-        lanes = {lane.id: lane for lane in _lanes(session, card.board_id)}
-        rows = session.exec(
-            select(LogEntry).where(LogEntry.card_id == card_id).order_by(col(LogEntry.id))
-        ).all()
-        mention_rows = session.exec(
-            select(Mention).where(col(Mention.entry_id).in_([r.id for r in rows]))
-        ).all()
-        by_entry: dict[int, list[str]] = {}
-        for m in mention_rows:
-            by_entry.setdefault(m.entry_id, []).append(m.user)
-        entries = [_entry(r, sorted(by_entry.get(r.id or 0, []))) for r in rows]
-        return CardDetail(_info(card, lanes), entries)
-
-
-@dataclass(frozen=True)
-class MentionInfo:
-    entry: EntryInfo
-    card_id: int
-    card_title: str
-
-
-def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[MentionInfo]:
-    """Log entries on this board that mention ``user``, newest first."""
-    with store.read() as session:
-        board_id = _board_id(session, board)
-        rows = session.exec(
-            select(LogEntry, Card.title)
-            .join(Mention, col(Mention.entry_id) == LogEntry.id)
-            .join(Card, col(Card.id) == LogEntry.card_id)
-            .where(Mention.user == user.lower(), Card.board_id == board_id)
-            .order_by(col(LogEntry.at).desc(), col(LogEntry.id).desc())
-        ).all()
-        return [MentionInfo(_entry(entry), entry.card_id, title) for entry, title in rows]
-
-
-def _seen_key(user: str) -> str:
-    return f"mentions_seen:{user.lower()}"
-
-
-def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
-    """How many entries mention ``user`` since they last opened their mentions."""
-    with store.read() as session:
-        seen = session.get(Meta, _seen_key(user))
-        last = int(seen.value) if seen else 0
-        return session.exec(
-            select(func.count()).select_from(Mention)
-            .join(LogEntry, col(LogEntry.id) == Mention.entry_id)
-            .join(Card, col(Card.id) == LogEntry.card_id)
-            .where(Mention.user == user.lower(), col(Mention.entry_id) > last,
-                   Card.board_id == _board_id(session, board))
-        ).one()
-
-
 def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
     """Remember that ``user`` has seen every mention up to ``entry_id``."""
     with store.write() as session:
-        row = session.get(Meta, _seen_key(user))
+        row = session.get(Meta, seen_key(user))
         if row is None:
-            session.add(Meta(key=_seen_key(user), value=str(entry_id)))
+            session.add(Meta(key=seen_key(user), value=str(entry_id)))
         elif int(row.value) < entry_id:
             row.value = str(entry_id)
 
 
-def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory], list[LaneRef]]:
-    """Every card of the board (archived too) with its lane visits and extensions."""
-    with store.read() as session:
-        board_id = _board_id(session, board)
-        lanes = _lanes(session, board_id)
-        by_id = {lane.id: lane for lane in lanes}
-        cards = session.exec(select(Card).where(Card.board_id == board_id)).all()
-        entries = session.exec(
-            select(LogEntry).join(Card, col(Card.id) == LogEntry.card_id)
-            .where(Card.board_id == board_id,
-                   col(LogEntry.kind).in_(["create", "move", "archive", "extend"]))
-            .order_by(col(LogEntry.at), col(LogEntry.id))
-        ).all()
-    visits: dict[int, list[tuple[float, str]]] = {}
-    archived: dict[int, float] = {}
-    extensions: dict[int, list[tuple[float, str, str]]] = {}
-    for entry in entries:
-        data = json.loads(entry.data or "{}")
-        if entry.kind == "create":
-            visits.setdefault(entry.card_id, []).append((entry.at, data.get("lane", TODO)))
-        elif entry.kind == "move":
-            visits.setdefault(entry.card_id, []).append((entry.at, data.get("to", TODO)))
-        elif entry.kind == "archive":
-            archived[entry.card_id] = entry.at
-        else:
-            extensions.setdefault(entry.card_id, []).append(
-                (entry.at, entry.author, data.get("reason", "")))
-    result = []
-    for card in cards:
-        cid = card.id or 0
-        result.append(CardHistory(
-            id=cid, title=card.title, kind=card.kind, outcome=card.outcome,
-            conclusion=card.conclusion, timebox_seconds=card.timebox_seconds,
-            clock_start=card.clock_start, clock_stop=card.clock_stop,
-            archived_at=archived.get(cid) if card.archived else None,
-            lane_slug=by_id[card.lane_id].slug,
-            visits=visits.get(cid) or [(card.created_at, by_id[card.lane_id].slug)],
-            extensions=extensions.get(cid, []),
-        ))
-    return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
+__all__ = [
+    "DEFAULT_BOARD", "BoardSnapshot", "CardDetail", "CardInfo", "EntryInfo", "LaneCards",
+    "LaneInfo", "MentionInfo", "add_card", "add_log", "archive_card", "changes_since",
+    "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_boards", "list_cards",
+    "load_board", "load_lanes", "mark_mentions_seen", "mentions_of", "move_card", "reorder_card",
+    "resolve_lane", "set_outcome", "set_timebox", "set_wip_limit", "unread_mentions",
+]

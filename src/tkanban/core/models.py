@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-LANES = (
-    ("To do", "todo"),
-    ("Test hypothesis", "test-hypothesis"),
-    ("Code review hypothesis", "review-hypothesis"),
-    ("Update model", "update-model"),
-    ("Code review update model", "review-model"),
-    ("Done", "done"),
-)
-"""The six lanes every new board starts with: (name, slug), in order."""
+from tkanban.core.records import DONE, KINDS, LANES, TODO
 
-TODO, DONE = "todo", "done"
-KINDS = ("hypothesis", "task")
+__all__ = ["DONE", "KINDS", "LANES", "TODO", "Board", "Card", "Lane", "LogEntry", "Mention",
+           "Meta", "Phase"]
 
 
 class Meta(SQLModel, table=True):

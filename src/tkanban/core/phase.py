@@ -3,51 +3,20 @@ decision that stays on record."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlmodel import Session, col, select
 
 from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
 from tkanban.core.models import Phase
-from tkanban.core.retro import PhaseRef
+from tkanban.core.queries import list_phases, phase_refs, running_phase
+from tkanban.core.records import PhaseInfo
 from tkanban.core.store import Store
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_name
-from tkanban.core.timebox import iso
+
+__all__ = ["PhaseInfo", "end_phase", "list_phases", "phase_refs", "running_phase",
+           "start_phase"]
 
 DECISIONS = ("go", "stop")
-
-
-@dataclass(frozen=True)
-class PhaseInfo:
-    id: int
-    name: str
-    goal: str
-    timebox_seconds: int
-    started_at: float
-    ended_at: float | None
-    decision: str | None
-    note: str
-    author: str
-    decided_by: str | None
-
-    @property
-    def deadline(self) -> float:
-        return self.started_at + self.timebox_seconds
-
-    @property
-    def running(self) -> bool:
-        return self.ended_at is None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id, "name": self.name, "goal": self.goal,
-            "timebox_seconds": self.timebox_seconds, "started": iso(self.started_at),
-            "deadline": iso(self.deadline), "ended": iso(self.ended_at),
-            "decision": self.decision, "note": self.note, "author": self.author,
-            "decided_by": self.decided_by,
-        }
 
 
 def _info(row: Phase) -> PhaseInfo:
@@ -97,24 +66,3 @@ def end_phase(store: Store, board: str, decision: str, note: str = "", *,
             store.clock(), decision, note, author)
         session.flush()
         return _info(row)
-
-
-def list_phases(store: Store, board: str) -> list[PhaseInfo]:
-    with store.read() as session:
-        rows = session.exec(
-            select(Phase).where(Phase.board_id == _board_id(session, board))
-            .order_by(col(Phase.started_at), col(Phase.id))
-        ).all()
-        return [_info(r) for r in rows]
-
-
-def running_phase(store: Store, board: str) -> PhaseInfo | None:
-    with store.read() as session:
-        row = _running(session, _board_id(session, board))
-        return _info(row) if row else None
-
-
-def phase_refs(store: Store, board: str) -> list[PhaseRef]:
-    """Phases as the retro reads them."""
-    return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
-            for p in list_phases(store, board)]

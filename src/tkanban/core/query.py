@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tkanban.core.board import CardInfo
+from tkanban.core.records import CardInfo
 
 
 @dataclass(frozen=True)

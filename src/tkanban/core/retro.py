@@ -14,7 +14,7 @@ from typing import Any
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES
-from tkanban.core.models import DONE, TODO
+from tkanban.core.records import DONE, TODO
 from tkanban.core.timebox import format_duration, iso
 
 DAY = 86400.0

@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from tkanban import __version__
 from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
 from tkanban.core.storage import StorageInfo, detect
 from tkanban.core.timebox import Clock, system_clock
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 APPLICATION_ID = 0x746B616E  # "tkan"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -161,7 +161,7 @@ def _rw_uri(path: Path) -> str:
 
 def translate(exc: BaseException, path: Path) -> TkanbanError:
     """Turn an SQLite error into a one-line message for the user."""
-    orig = " ".join(str(exc.orig if isinstance(exc, DBAPIError) else exc).split())
+    orig = " ".join(str(getattr(exc, "orig", None) or exc).split())
     text = orig.lower()
     if "locked" in text or "busy" in text:
         return LockedError(f"the board file is locked by another process; try again: {path}")
@@ -260,19 +260,26 @@ class Store:
             return conn
 
         self._connect = connect
-        self._writer = self._engine("BEGIN IMMEDIATE")
-        self._reader = self._engine("BEGIN")
+        self._engines: dict[str, Engine] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
 
     def _engine(self, begin: str) -> Engine:
-        engine = create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
+        """An SQLAlchemy engine whose transactions start with ``begin`` (SQLAlchemy's recipe
+        for SQLite: no implicit BEGIN from the driver, our own from a ``begin`` event). Made on
+        first use: reads through ``query`` never import SQLAlchemy."""
+        if begin not in self._engines:
+            from sqlalchemy import create_engine, event
+            from sqlalchemy.pool import NullPool
 
-        @event.listens_for(engine, "begin")
-        def do_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql(begin)
+            engine = create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
 
-        return engine
+            @event.listens_for(engine, "begin")
+            def do_begin(conn: Any) -> None:
+                conn.exec_driver_sql(begin)
+
+            self._engines[begin] = engine
+        return self._engines[begin]
 
     @classmethod
     def open(
@@ -354,10 +361,30 @@ class Store:
             raise
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A short read transaction."""
+    def query(self) -> Iterator[sqlite3.Connection]:
+        """A short read transaction on a plain sqlite3 connection (see ``queries``)."""
         try:
-            with Session(self._reader, expire_on_commit=False) as session, session.begin():
+            conn = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise translate(exc, self.path) from None
+        try:
+            conn.execute("BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise translate(exc, self.path) from None
+        finally:
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read transaction through the ORM."""
+        from sqlalchemy.exc import DBAPIError
+        from sqlmodel import Session
+
+        try:
+            with Session(self._engine("BEGIN"), expire_on_commit=False) as session, \
+                    session.begin():
                 yield session
         except DBAPIError as exc:
             raise translate(exc, self.path) from None
@@ -367,8 +394,12 @@ class Store:
         """A short write transaction holding the file's write lock from its first statement."""
         if self.readonly:
             raise ReadOnlyError(f"{self.readonly_reason}; nothing was changed: {self.path}")
+        from sqlalchemy.exc import DBAPIError
+        from sqlmodel import Session
+
         try:
-            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            with Session(self._engine("BEGIN IMMEDIATE"), expire_on_commit=False) as session, \
+                    session.begin():
                 yield session
         except DBAPIError as exc:
             raise translate(exc, self.path) from None
@@ -395,8 +426,8 @@ class Store:
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
-        self._writer.dispose()
-        self._reader.dispose()
+        for engine in self._engines.values():
+            engine.dispose()
 
 
 def dumps(value: object) -> str:

@@ -8,6 +8,8 @@ focus follows the card.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import threading
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -17,12 +19,17 @@ from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
 
-from tkanban.core import board as ops
-from tkanban.core.board import DEFAULT_BOARD, BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core import queries as q
 from tkanban.core.errors import LockedError, TkanbanError
 from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
-from tkanban.core.models import DONE
-from tkanban.core.phase import PhaseInfo, end_phase, phase_refs, running_phase, start_phase
+from tkanban.core.records import (
+    DEFAULT_BOARD,
+    DONE,
+    BoardSnapshot,
+    CardInfo,
+    LaneInfo,
+    PhaseInfo,
+)
 from tkanban.core.retro import Retro, compute, current_month, parse_month, shift_month
 from tkanban.core.store import Store
 from tkanban.core.text import visible
@@ -47,6 +54,25 @@ from tkanban.tui.retro import RetroScreen
 from tkanban.tui.status import StatusBar
 
 T = TypeVar("T")
+
+
+class _OnFirstUse:
+    """A core module imported when first used: the board reads through ``queries`` and is on
+    screen before the ORM behind the writes (about half a second of imports) has loaded."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+    def preload(self) -> None:
+        threading.Thread(target=importlib.import_module, args=(self._name,),
+                         daemon=True).start()
+
+
+ops = _OnFirstUse("tkanban.core.board")
+phases = _OnFirstUse("tkanban.core.phase")
 DONE_PAGE = 200
 """How many of Done's most recent cards the board loads at a time."""
 FRAME_FLUSH = 0.01
@@ -92,6 +118,8 @@ class TkanbanApp(App[None]):
             self.notify(f"{len(self._alerted)} card(s) are past their time box", severity="warning")
         self.set_interval(1.0, self.tick)
         self.set_interval(self.poll_interval, self.poll)
+        if not self.store.readonly:
+            self.call_after_refresh(phases.preload)
 
     def _all_cards(self) -> list[CardInfo]:
         snapshot = self.board_screen.snapshot
@@ -131,7 +159,7 @@ class TkanbanApp(App[None]):
         if snapshot is None:
             await self.reload()
             return
-        seq, changed = await self.call(ops.changes_since, self.board, snapshot.seq)
+        seq, changed = await self.call(q.changes_since, self.board, snapshot.seq)
         lanes = {slug for slug in changed.values() if slug is not None}
         for card_id in changed:
             if (where := snapshot.find(card_id)) is not None:
@@ -149,9 +177,9 @@ class TkanbanApp(App[None]):
             version = await self.call(lambda store: store.data_version())
 
         def load() -> tuple[Any, ...]:
-            return (*ops.load_lanes(self.store, self.board, lanes, done_limit=self.done_limit),
-                    running_phase(self.store, self.board),
-                    ops.unread_mentions(self.store, self.user, self.board))
+            return (*q.load_lanes(self.store, self.board, lanes, done_limit=self.done_limit),
+                    q.running_phase(self.store, self.board),
+                    q.unread_mentions(self.store, self.user, self.board))
 
         infos, loaded, read_seq, self.phase, self.unread_mentions = await self.call(
             lambda _: load())
@@ -168,7 +196,7 @@ class TkanbanApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, CardScreen):
                 try:
-                    detail = await self.call(ops.get_card, screen.card_id)
+                    detail = await self.call(q.get_card, screen.card_id)
                 except TkanbanError:
                     continue
                 screen.show(detail, self.clock())
@@ -329,7 +357,7 @@ class TkanbanApp(App[None]):
 
     async def on_reload_requested(self, message: ReloadRequested) -> None:
         if message.form.card is not None:
-            detail = await self.call(ops.get_card, message.form.card.id)
+            detail = await self.call(q.get_card, message.form.card.id)
             fill_card_form(message.form, detail.card)
             self.notify("their version is loaded; your edit was discarded", timeout=4)
 
@@ -371,7 +399,7 @@ class TkanbanApp(App[None]):
                                  values["conclusion"], author=self.user)
 
         async def suggest() -> None:
-            detail = await self.call(ops.get_card, card.id)
+            detail = await self.call(q.get_card, card.id)
             statuses = evaluate(detail.criteria, detail.latest_metrics)
             reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
                       "learning too." if move_to else "")
@@ -400,7 +428,7 @@ class TkanbanApp(App[None]):
 
     def open_detail(self, card: CardInfo) -> None:
         async def job() -> None:
-            detail = await self.call(ops.get_card, card.id)
+            detail = await self.call(q.get_card, card.id)
             status = StatusBar(self.user, self.mode)
             status.set_state(card=detail.card, phase=self.phase, overdue=0, now=self.clock(),
                              mentions=self.unread_mentions)
@@ -429,7 +457,7 @@ class TkanbanApp(App[None]):
 
     def open_mentions(self) -> None:
         async def job() -> None:
-            found = await self.call(ops.mentions_of, self.user, self.board)
+            found = await self.call(q.mentions_of, self.user, self.board)
             if found and not self.store.readonly:
                 await self.call(ops.mark_mentions_seen, self.user, found[0].entry.id)
             self.unread_mentions = 0
@@ -464,10 +492,10 @@ class TkanbanApp(App[None]):
 
         async def save(values: dict[str, Any]) -> None:
             if ending:
-                await self.write(end_phase, self.board, values["decision"], values["note"],
+                await self.write(phases.end_phase, self.board, values["decision"], values["note"],
                                  author=self.user)
             else:
-                await self.write(start_phase, self.board, values["name"], values["seconds"],
+                await self.write(phases.start_phase, self.board, values["name"], values["seconds"],
                                  values["goal"], author=self.user)
 
         self.push_screen(PhaseForm(save, ending=self.phase.name if ending and self.phase
@@ -479,8 +507,8 @@ class TkanbanApp(App[None]):
         def compute_retro() -> Retro:
             year, mon = parse_month(month) if month else current_month(self.clock())
             year, mon = shift_month(year, mon, step)
-            cards, lanes = ops.history(self.store, self.board)
-            return compute(cards, lanes, phase_refs(self.store, self.board), year, mon,
+            cards, lanes = q.history(self.store, self.board)
+            return compute(cards, lanes, q.phase_refs(self.store, self.board), year, mon,
                            self.clock())
 
         async def job() -> None:
@@ -534,7 +562,8 @@ def run_board(db: str | None, board: str | None, user: str, storage: str = "auto
     try:
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
         store = Store.open(path, clock=system_clock, storage=storage, busy_timeout=2.0)
-        ops.ensure_board(store, board or DEFAULT_BOARD)
+        if not q.board_exists(store, board or DEFAULT_BOARD):
+            ops.ensure_board(store, board or DEFAULT_BOARD)
     except TkanbanError as exc:
         print(f"tkanban: error: {visible(str(exc))}", file=sys.stderr)
         return 1

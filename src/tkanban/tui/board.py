@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tkanban.core.board import BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
 from tkanban.core.query import CardFilter, parse_filter
 from tkanban.tui.lanes import Lane, LaneView
 from tkanban.tui.status import StatusBar

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tkanban.core.board import CardDetail
+from tkanban.core.records import CardDetail
 from tkanban.core.hypothesis import suggests_validated
 from tkanban.core.timebox import countdown, format_duration, local_time
 from tkanban.tui.lanes import OUTCOME_MARK

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
-from tkanban.core.board import CardInfo, LaneInfo
+from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
 from tkanban.core.hypothesis import (
     OUTCOMES,

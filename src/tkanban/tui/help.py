@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tkanban.core.board import MentionInfo
+from tkanban.core.records import MentionInfo
 from tkanban.core.timebox import local_time
 from tkanban.tui.keys import BOARD_KEYS, FORM_KEYS
 from tkanban.tui.render import literal

@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from tkanban.core.board import CardInfo, LaneInfo
+from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.timebox import short_left
 from tkanban.tui.render import rich_literal
 

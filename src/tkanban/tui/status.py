@@ -5,8 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from tkanban.core.board import CardInfo
-from tkanban.core.phase import PhaseInfo
+from tkanban.core.records import CardInfo, PhaseInfo
 from tkanban.core.timebox import countdown
 from tkanban.core.text import visible
 

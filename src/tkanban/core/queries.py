@@ -1,0 +1,273 @@
+"""Reading a board: plain SQL on the standard library's sqlite3, in one short read
+transaction each. No SQLAlchemy here: a board opens, and ``tkanban list`` answers, without
+paying for the ORM's import (writes, in ``board``, use it)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from tkanban.core.errors import NotFoundError
+from tkanban.core.records import (
+    DEFAULT_BOARD,
+    DONE,
+    TODO,
+    BoardSnapshot,
+    CardDetail,
+    CardInfo,
+    EntryInfo,
+    LaneCards,
+    LaneInfo,
+    MentionInfo,
+    resolve_lane,
+)
+from tkanban.core.retro import CardHistory, LaneRef, PhaseRef
+from tkanban.core.store import Store
+
+_CARD = ("id, title, kind, lane_id, position, outcome, conclusion, description, criteria, "
+         "timebox_seconds, clock_start, clock_stop, author, assignee, archived, created_at, "
+         "updated_at, version, log_count")
+
+
+def board_id(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM board WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no board named {name!r} in this file")
+    return int(row[0])
+
+
+def lanes_of(conn: sqlite3.Connection, bid: int) -> list[LaneInfo]:
+    rows = conn.execute("SELECT id, name, slug, wip_limit FROM lane WHERE board_id = ? "
+                        "ORDER BY position", (bid,)).fetchall()
+    return [LaneInfo(r[0], r[1], r[2], i + 1, r[3]) for i, r in enumerate(rows)]
+
+
+def _cards(rows: list[Any], lanes: dict[int, LaneInfo]) -> list[CardInfo]:
+    cards = []
+    for (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
+         timebox, start, stop, author, assignee, archived, created, updated, version,
+         log_count) in rows:
+        lane = lanes[lane_id]
+        cards.append(CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position,
+                              outcome, conclusion, description, criteria, timebox, start, stop,
+                              author, assignee, bool(archived), created, updated, version,
+                              log_count))
+    return cards
+
+
+def _entry(row: Any, mentions: list[str]) -> EntryInfo:
+    entry_id, card_id, author, at, kind, text, data, metrics = row
+    return EntryInfo(entry_id, card_id, author, at, kind, text, json.loads(data or "{}"),
+                     json.loads(metrics or "{}"), mentions)
+
+
+def board_exists(store: Store, name: str) -> bool:
+    with store.query() as conn:
+        return conn.execute("SELECT 1 FROM board WHERE name = ?", (name,)).fetchone() is not None
+
+
+def list_boards(store: Store) -> list[str]:
+    with store.query() as conn:
+        return [r[0] for r in conn.execute("SELECT name FROM board ORDER BY id")]
+
+
+def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:
+    with store.query() as conn:
+        return lanes_of(conn, board_id(conn, board))
+
+
+def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | None = None,
+               include_archived: bool = False) -> list[CardInfo]:
+    """Cards in lane order, then priority order (Done: most recent first)."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        lanes = lanes_of(conn, bid)
+        sql, args = f"SELECT {_CARD} FROM card WHERE board_id = ?", [bid]
+        if lane is not None:
+            sql += " AND lane_id = ?"
+            args.append(resolve_lane(lanes, lane).id)
+        if not include_archived:
+            sql += " AND archived = 0"
+        cards = _cards(conn.execute(sql, args).fetchall(), {ln.id: ln for ln in lanes})
+    return sorted(cards, key=lambda c: (c.lane_number, c.archived,
+                                        -c.position if c.lane_slug == DONE else c.position, c.id))
+
+
+def _seq(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'change_seq'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None = None, *,
+               done_limit: int | None = None) -> tuple[list[LaneInfo], dict[str, LaneCards], int]:
+    """The live cards of the named lanes (all by default) in priority order, read with the
+    lane index; Done, most recent first, is cut to ``done_limit`` cards. Also returns every
+    lane (for headers) and the file's change number."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        lanes = lanes_of(conn, bid)
+        by_id = {lane.id: lane for lane in lanes}
+        seq = _seq(conn)
+        loaded: dict[str, LaneCards] = {}
+        for lane in lanes:
+            if slugs is not None and lane.slug not in slugs:
+                continue
+            order = "DESC" if lane.slug == DONE else "ASC"
+            limit = done_limit if lane.slug == DONE and done_limit is not None else -1
+            rows = conn.execute(
+                f"SELECT {_CARD} FROM card WHERE lane_id = ? AND archived = 0 "
+                f"ORDER BY position {order} LIMIT ?", (lane.id, limit)).fetchall()
+            cards = _cards(rows, by_id)
+            total = len(cards)
+            if limit >= 0 and total == limit:
+                total = conn.execute("SELECT count(*) FROM card WHERE lane_id = ? AND "
+                                     "archived = 0", (lane.id,)).fetchone()[0]
+            loaded[lane.slug] = LaneCards(lane, cards, total)
+    return lanes, loaded, seq
+
+
+def load_board(store: Store, board: str = DEFAULT_BOARD, *,
+               done_limit: int | None = None) -> BoardSnapshot:
+    """The visible board: every lane with its live cards in priority order."""
+    lanes, loaded, seq = load_lanes(store, board, done_limit=done_limit)
+    return BoardSnapshot(board, [loaded[lane.slug] for lane in lanes], seq)
+
+
+def changes_since(store: Store, board: str, seq: int) -> tuple[int, dict[int, str | None]]:
+    """The file's change number now, and each card changed after ``seq`` with its lane now
+    (None once archived): what a live board must re-read."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        now_seq = _seq(conn)
+        if now_seq == seq:
+            return seq, {}
+        rows = conn.execute(
+            "SELECT card.id, lane.slug, card.archived FROM card JOIN lane ON lane.id = "
+            "card.lane_id WHERE card.board_id = ? AND card.changed_seq > ?", (bid, seq))
+        return now_seq, {cid: (None if archived else slug) for cid, slug, archived in rows}
+
+
+def get_card(store: Store, card_id: int) -> CardDetail:
+    """A card with its whole research log, oldest entry first."""
+    with store.query() as conn:
+        row = conn.execute(f"SELECT {_CARD}, board_id FROM card WHERE id = ?",
+                           (card_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no card #{card_id}")
+        lanes = {lane.id: lane for lane in lanes_of(conn, row[-1])}
+        card = _cards([row[:-1]], lanes)[0]
+        mentions: dict[int, list[str]] = {}
+        for entry_id, user in conn.execute(
+                "SELECT m.entry_id, m.user FROM mention m JOIN log_entry e ON e.id = m.entry_id "
+                "WHERE e.card_id = ? ORDER BY m.user", (card_id,)):
+            mentions.setdefault(entry_id, []).append(user)
+        entries = [_entry(r, mentions.get(r[0], [])) for r in conn.execute(
+            "SELECT id, card_id, author, at, kind, text, data, metrics FROM log_entry "
+            "WHERE card_id = ? ORDER BY id", (card_id,))]
+    return CardDetail(card, entries)
+
+
+def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[MentionInfo]:
+    """Log entries on this board that mention ``user``, newest first."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        rows = conn.execute(
+            "SELECT e.id, e.card_id, e.author, e.at, e.kind, e.text, e.data, e.metrics, c.title "
+            "FROM mention m JOIN log_entry e ON e.id = m.entry_id JOIN card c ON c.id = "
+            "e.card_id WHERE m.user = ? AND c.board_id = ? ORDER BY e.at DESC, e.id DESC",
+            (user.lower(), bid)).fetchall()
+        found = []
+        for row in rows:
+            users = [u for (u,) in conn.execute(
+                "SELECT user FROM mention WHERE entry_id = ? ORDER BY user", (row[0],))]
+            found.append(MentionInfo(_entry(row[:8], users), row[1], row[8]))
+        return found
+
+
+def seen_key(user: str) -> str:
+    return f"mentions_seen:{user.lower()}"
+
+
+def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
+    """How many entries mention ``user`` since they last opened their mentions."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (seen_key(user),)).fetchone()
+        last = int(row[0]) if row else 0
+        return int(conn.execute(
+            "SELECT count(*) FROM mention m JOIN log_entry e ON e.id = m.entry_id JOIN card c "
+            "ON c.id = e.card_id WHERE m.user = ? AND m.entry_id > ? AND c.board_id = ?",
+            (user.lower(), last, bid)).fetchone()[0])
+
+
+def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory], list[LaneRef]]:
+    """Every card of the board (archived too) with its lane visits and extensions."""
+    with store.query() as conn:
+        bid = board_id(conn, board)
+        lanes = lanes_of(conn, bid)
+        by_id = {lane.id: lane for lane in lanes}
+        cards = conn.execute(
+            "SELECT id, title, kind, outcome, conclusion, timebox_seconds, clock_start, "
+            "clock_stop, archived, lane_id, created_at FROM card WHERE board_id = ?",
+            (bid,)).fetchall()
+        entries = conn.execute(
+            "SELECT e.card_id, e.kind, e.at, e.author, e.data FROM log_entry e JOIN card c ON "
+            "c.id = e.card_id WHERE c.board_id = ? AND e.kind IN "
+            "('create', 'move', 'archive', 'extend') ORDER BY e.at, e.id", (bid,)).fetchall()
+    visits: dict[int, list[tuple[float, str]]] = {}
+    archived: dict[int, float] = {}
+    extensions: dict[int, list[tuple[float, str, str]]] = {}
+    for card_id, kind, at, author, raw in entries:
+        data = json.loads(raw or "{}")
+        if kind == "create":
+            visits.setdefault(card_id, []).append((at, data.get("lane", TODO)))
+        elif kind == "move":
+            visits.setdefault(card_id, []).append((at, data.get("to", TODO)))
+        elif kind == "archive":
+            archived[card_id] = at
+        else:
+            extensions.setdefault(card_id, []).append((at, author, data.get("reason", "")))
+    result = []
+    for (cid, title, kind, outcome, conclusion, timebox, start, stop, is_archived, lane_id,
+         created) in cards:
+        slug = by_id[lane_id].slug
+        result.append(CardHistory(
+            id=cid, title=title, kind=kind, outcome=outcome, conclusion=conclusion,
+            timebox_seconds=timebox, clock_start=start, clock_stop=stop,
+            archived_at=archived.get(cid) if is_archived else None, lane_slug=slug,
+            visits=visits.get(cid) or [(created, slug)], extensions=extensions.get(cid, [])))
+    return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
+
+
+# --- phases --------------------------------------------------------------------------------------
+
+
+def _phase(row: Any) -> Any:
+    from tkanban.core.records import PhaseInfo
+
+    return PhaseInfo(*row)
+
+
+_PHASE = ("id, name, goal, timebox_seconds, started_at, ended_at, decision, note, author, "
+          "decided_by")
+
+
+def list_phases(store: Store, board: str = DEFAULT_BOARD) -> list[Any]:
+    with store.query() as conn:
+        rows = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? "
+                            "ORDER BY started_at, id", (board_id(conn, board),)).fetchall()
+    return [_phase(r) for r in rows]
+
+
+def running_phase(store: Store, board: str = DEFAULT_BOARD) -> Any:
+    with store.query() as conn:
+        row = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? AND ended_at IS "
+                           "NULL", (board_id(conn, board),)).fetchone()
+    return _phase(row) if row else None
+
+
+def phase_refs(store: Store, board: str) -> list[PhaseRef]:
+    """Phases as the retro reads them."""
+    return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
+            for p in list_phases(store, board)]

@@ -1,0 +1,289 @@
+"""Plain records the core hands both faces: boards, lanes, cards, log entries, snapshots.
+
+Nothing here touches the database or imports SQLAlchemy, so reading a board (``queries``) stays
+cheap to import: a script calling ``tkanban list`` in a loop does not pay for the ORM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tkanban.core.errors import ValidationError
+from tkanban.core.hypothesis import Criterion, CriterionStatus, evaluate, parse_criteria
+from tkanban.core.timebox import iso
+
+LANES = (
+    ("To do", "todo"),
+    ("Test hypothesis", "test-hypothesis"),
+    ("Code review hypothesis", "review-hypothesis"),
+    ("Update model", "update-model"),
+    ("Code review update model", "review-model"),
+    ("Done", "done"),
+)
+"""The six lanes every new board starts with: (name, slug), in order."""
+
+TODO, DONE = "todo", "done"
+KINDS = ("hypothesis", "task")
+
+DEFAULT_BOARD = "main"
+
+
+@dataclass(frozen=True)
+class LaneInfo:
+    id: int
+    name: str
+    slug: str
+    number: int
+    wip_limit: int | None
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A card as the faces show it; times are epoch seconds."""
+
+    id: int
+    title: str
+    kind: str
+    lane: str
+    lane_slug: str
+    lane_number: int
+    position: int
+    outcome: str | None
+    conclusion: str
+    description: str
+    criteria: str
+    timebox_seconds: int | None
+    clock_start: float | None
+    clock_stop: float | None
+    author: str
+    assignee: str | None
+    archived: bool
+    created_at: float
+    updated_at: float
+    version: int
+    log_count: int = 0
+
+    @property
+    def deadline(self) -> float | None:
+        if self.clock_start is None or not self.timebox_seconds:
+            return None
+        return self.clock_start + self.timebox_seconds
+
+    def remaining(self, now: float) -> float | None:
+        """Seconds left in the box (negative once over); None without a running box."""
+        deadline = self.deadline
+        if deadline is None:
+            return None
+        return deadline - (self.clock_stop if self.clock_stop is not None else now)
+
+    def overdue(self, now: float) -> bool:
+        left = self.remaining(now)
+        return left is not None and left < 0 and self.clock_stop is None
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "lane": self.lane,
+            "lane_slug": self.lane_slug,
+            "position": self.position,
+            "outcome": self.outcome,
+            "conclusion": self.conclusion,
+            "description": self.description,
+            "criteria": self.criteria,
+            "timebox_seconds": self.timebox_seconds,
+            "clock_start": iso(self.clock_start),
+            "clock_stop": iso(self.clock_stop),
+            "deadline": iso(self.deadline),
+            "overdue": self.overdue(now),
+            "author": self.author,
+            "assignee": self.assignee,
+            "archived": self.archived,
+            "created": iso(self.created_at),
+            "updated": iso(self.updated_at),
+            "version": self.version,
+            "log_count": self.log_count,
+        }
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    id: int
+    card_id: int
+    author: str
+    at: float
+    kind: str
+    text: str
+    data: dict[str, Any]
+    metrics: dict[str, float]
+    mentions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "author": self.author,
+            "at": iso(self.at),
+            "kind": self.kind,
+            "text": self.text,
+            "data": self.data,
+            "metrics": self.metrics,
+            "mentions": self.mentions,
+        }
+
+
+@dataclass(frozen=True)
+class CardDetail:
+    card: CardInfo
+    entries: list[EntryInfo]
+
+    @property
+    def latest_metrics(self) -> dict[str, float]:
+        latest: dict[str, float] = {}
+        for entry in self.entries:
+            latest.update(entry.metrics)
+        return latest
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        return parse_criteria(self.card.criteria)
+
+    def criteria_status(self) -> list[CriterionStatus]:
+        return evaluate(self.criteria, self.latest_metrics)
+
+    @property
+    def moves(self) -> list[EntryInfo]:
+        return [e for e in self.entries if e.kind == "move"]
+
+
+@dataclass(frozen=True)
+class LaneCards:
+    lane: LaneInfo
+    cards: list[CardInfo]
+    total: int = -1
+    """Live cards in the lane; more than ``len(cards)`` when Done is cut short."""
+
+    @property
+    def count(self) -> int:
+        return len(self.cards) if self.total < 0 else self.total
+
+
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """Everything the board view shows."""
+
+    board: str
+    lanes: list[LaneCards]
+    seq: int = 0
+    """The file's change number when read (see ``changes_since``)."""
+
+    def replace_lanes(self, fresh: dict[str, LaneCards], lanes: list[LaneInfo],
+                      seq: int) -> BoardSnapshot:
+        """This snapshot with some lanes re-read and every lane's facts (name, limit) fresh."""
+        out = []
+        for old, info in zip(self.lanes, lanes, strict=True):
+            new = fresh.get(info.slug)
+            out.append(new if new is not None else replace(old, lane=info))
+        return BoardSnapshot(self.board, out, seq)
+
+    def with_move(self, card_id: int, lane_index: int, index: int) -> BoardSnapshot | None:
+        """This snapshot with a card shown at ``index`` of lane ``lane_index``: what a move
+        will look like, drawn before the file has it (None if the card is not here)."""
+        where = self.find(card_id)
+        if where is None or not 0 <= lane_index < len(self.lanes):
+            return None
+        li, ci = where
+        lanes = list(self.lanes)
+        source, target = lanes[li], lanes[lane_index]
+        card = source.cards[ci]
+        rest = source.cards[:ci] + source.cards[ci + 1:]
+        same = li == lane_index
+        cards = rest if same else list(target.cards)
+        index = max(0, min(index, len(cards)))
+        cards.insert(index, replace(card, lane=target.lane.name, lane_slug=target.lane.slug,
+                                    lane_number=target.lane.number))
+        if not same:
+            lanes[li] = LaneCards(source.lane, rest, source.count - 1)
+        lanes[lane_index] = LaneCards(target.lane, cards, target.count + (0 if same else 1))
+        return BoardSnapshot(self.board, lanes, self.seq)
+
+    def with_card(self, card: CardInfo) -> BoardSnapshot:
+        """This snapshot with one card's facts replaced (same lane and place)."""
+        where = self.find(card.id)
+        if where is None:
+            return self
+        li, ci = where
+        lanes = list(self.lanes)
+        cards = list(lanes[li].cards)
+        cards[ci] = card
+        lanes[li] = LaneCards(lanes[li].lane, cards, lanes[li].total)
+        return BoardSnapshot(self.board, lanes, self.seq)
+
+    def position_of(self, lane_index: int, index: int) -> int:
+        """The file's position for display ``index`` of a lane (Done shows the end first)."""
+        lane = self.lanes[lane_index]
+        return lane.count - 1 - index if lane.lane.slug == DONE else index
+
+    def find(self, card_id: int) -> tuple[int, int] | None:
+        """(lane index, card index) of a card, or None."""
+        for li, lane in enumerate(self.lanes):
+            for ci, card in enumerate(lane.cards):
+                if card.id == card_id:
+                    return li, ci
+        return None
+
+
+def resolve_lane(lanes: list[LaneInfo], spec: str | int) -> LaneInfo:
+    """A lane by its number (1-based), slug or name (case-insensitive)."""
+    text = str(spec).strip()
+    if text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(lanes):
+            return lanes[number - 1]
+    folded = text.casefold()
+    for lane in lanes:
+        if folded in (lane.slug.casefold(), lane.name.casefold()):
+            return lane
+    choices = ", ".join(f"{lane.number} {lane.slug}" for lane in lanes)
+    raise ValidationError(f"no lane {text!r}; lanes are: {choices}", "lane")
+
+
+@dataclass(frozen=True)
+class MentionInfo:
+    """A log entry that mentions someone, with its card."""
+
+    entry: EntryInfo
+    card_id: int
+    card_title: str
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    id: int
+    name: str
+    goal: str
+    timebox_seconds: int
+    started_at: float
+    ended_at: float | None
+    decision: str | None
+    note: str
+    author: str
+    decided_by: str | None
+
+    @property
+    def deadline(self) -> float:
+        return self.started_at + self.timebox_seconds
+
+    @property
+    def running(self) -> bool:
+        return self.ended_at is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "goal": self.goal,
+            "timebox_seconds": self.timebox_seconds, "started": iso(self.started_at),
+            "deadline": iso(self.deadline), "ended": iso(self.ended_at),
+            "decision": self.decision, "note": self.note, "author": self.author,
+            "decided_by": self.decided_by,
+        }
