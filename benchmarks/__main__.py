@@ -34,10 +34,10 @@ SIZES = [0, 1_000, 10_000]
 ROOT = Path(__file__).resolve().parent.parent
 QUIT = {"floor": b"\x11", "board": b"q"}
 
-ADD_ON_TOP = (
+ADD_ON_TOP = (  # on top of a lane the board is not scrolling, so the new card is in view
     "import sys, time; from pathlib import Path; from tkanban.core import board as ops; "
     "from tkanban.core.store import Store; s = Store.open(Path(sys.argv[1])); "
-    "c = ops.add_card(s, 'main', sys.argv[2], author='bob'); "
+    "c = ops.add_card(s, 'main', sys.argv[2], author='bob', lane='review-model'); "
     "ops.reorder_card(s, c.id, 0, author='bob'); print(time.time())"
 )
 
@@ -78,14 +78,6 @@ def first_paint(db: Path | None, runs: int) -> tuple[float, float]:
             times.append(seconds)
             memory.append(peak)
     return statistics.median(times), max(memory)
-
-
-def file_version(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return int(conn.execute("PRAGMA data_version").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def session(db: Path | None, presses: int, idle: float, repeats: int) -> dict[str, list[float]]:

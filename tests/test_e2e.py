@@ -194,3 +194,25 @@ def test_live_update_from_another_process(db_path: Path,
     started = time.monotonic()
     term.wait_for(lambda s: "added by bob" in s, timeout=5)
     assert time.monotonic() - started < 3
+
+
+def test_countdown_ticks_in_a_real_terminal(db_path: Path,
+                                            terminal: Callable[..., Terminal]) -> None:
+    import re
+
+    run_cli("add", "boxed", "--timebox", "1h", "--lane", "2", db=db_path)
+    run_cli("add", "ran out", "--timebox", "1m", "--lane", "3", db=db_path)
+    conn = __import__("sqlite3").connect(db_path)
+    conn.execute("UPDATE card SET clock_start = clock_start - 120 WHERE title = 'ran out'")
+    conn.commit()
+    conn.close()
+    term = terminal(120, 35)
+    term.wait_for(lambda s: "boxed" in s)
+    term.keys("l")
+    first = term.wait_for(lambda s: re.search(r"00:59:5\d left", s) is not None, timeout=5)
+    seconds = int(re.search(r"00:59:(5\d) left", first).group(1))
+    time.sleep(2.2)
+    later = re.search(r"00:59:(\d\d) left", term.screen())
+    assert later is not None and seconds - int(later.group(1)) in (2, 3)
+    term.keys("l")
+    term.wait_for(lambda s: re.search(r"00:0\d:\d\d over", s) is not None, timeout=5)

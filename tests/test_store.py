@@ -131,10 +131,14 @@ def test_truncated_file_is_refused(db_path: Path, store: Store) -> None:
     assert _snapshot(db_path) == before
 
 
-def test_read_only_file_reads_and_refuses_writes(db_path: Path, store: Store) -> None:
+@pytest.mark.parametrize("target", ["file", "folder"])
+def test_read_only_file_or_folder_reads_and_refuses_writes(db_path: Path, store: Store,
+                                                            target: str) -> None:
     ops.add_card(store, "main", "kept", author="ann")
     store.close()
-    db_path.chmod(0o444)
+    locked, mode = (db_path, 0o444) if target == "file" else (db_path.parent, 0o555)
+    original = locked.stat().st_mode
+    locked.chmod(mode)
     try:
         ro = Store.open(db_path)
         assert ro.readonly
@@ -143,22 +147,7 @@ def test_read_only_file_reads_and_refuses_writes(db_path: Path, store: Store) ->
             ops.add_card(ro, "main", "new", author="ann")
         ro.close()
     finally:
-        db_path.chmod(0o644)
-
-
-def test_read_only_folder_reads_and_refuses_writes(db_path: Path, store: Store) -> None:
-    ops.add_card(store, "main", "kept", author="ann")
-    store.close()
-    db_path.parent.chmod(0o555)
-    try:
-        ro = Store.open(db_path)
-        assert ro.readonly
-        assert [c.title for c in ops.list_cards(ro)] == ["kept"]
-        with pytest.raises(ReadOnlyError):
-            ops.add_card(ro, "main", "new", author="ann")
-        ro.close()
-    finally:
-        db_path.parent.chmod(0o755)
+        locked.chmod(original)
 
 
 def test_read_only_flag_refuses_writes(db_path: Path, store: Store) -> None:

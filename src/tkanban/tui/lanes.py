@@ -126,7 +126,8 @@ class LaneView(ScrollView, can_focus=False):
         self.cursor = max(0, min(index if index is not None else self.cursor,
                                  len(cards) - 1)) if cards else 0
         self.refresh()
-        self.scroll_to_cursor()
+        if self.active:  # a lane you are not in keeps its scroll, so new cards stay in view
+            self.scroll_to_cursor()
 
     def _fit_virtual_size(self) -> None:
         """Scrollable height for the cards, changed as rarely as possible: a new virtual size
