@@ -287,9 +287,11 @@ class LaneHeader(Vertical):
         if active == self._active:
             return
         self._active = active
-        self.styles.background = (
-            Color.parse(self.app.theme_variables["accent"]).with_alpha(0.5) if active else None
-        )
+        theme = self.app.theme_variables
+        color = Color.parse(theme["panel"]).blend(Color.parse(theme["accent"]), 0.5) \
+            if active else None
+        for widget in (self, *self.children):
+            widget.styles.background = color
 
     def compose(self) -> ComposeResult:
         yield Static(id="name")
