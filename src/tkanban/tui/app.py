@@ -314,7 +314,7 @@ class TkanbanApp(App[None]):
         compete with drawing the frame the user is waiting for."""
         drawn = asyncio.get_running_loop().create_future()
         self.board_screen.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
-        await asyncio.wait_for(drawn, timeout=1.0)
+        await asyncio.wait({drawn}, timeout=1.0)  # a slow frame must not hold the write back
         await asyncio.sleep(FRAME_FLUSH)
 
     async def _optimistic(self, card: CardInfo, lane_index: int, index: int,
