@@ -35,7 +35,8 @@ def board_data(cards: int, logs_per_card: int = 3, seed: int = 1) -> dict:
                 else None
             rows.append({
                 "id": card_id, "lane_id": lane_id[slug], "kind": kind,
-                "title": f"We believe change {card_id} will lift recall above 0.{card_id % 90 + 10}",
+                "title": f"We believe change {card_id} will lift recall above "
+                         f"0.{card_id % 90 + 10}",
                 "description": "", "criteria": "recall > 0.7" if kind == "hypothesis" else "",
                 "outcome": rng.choice(["validated", "invalidated", "inconclusive"])
                 if kind == "hypothesis" and slug == "done" else None,

@@ -8,9 +8,9 @@ from pathlib import Path
 from tkanban.core import board as ops
 from tkanban.core.phase import running_phase, start_phase
 from tkanban.core.store import Store
+from tkanban.tui.detail import CardScreen
 from tkanban.tui.dialogs import PhaseForm, WipForm
 from tkanban.tui.help import MentionsScreen
-from tkanban.tui.detail import CardScreen
 from tkanban.tui.retro import RetroScreen
 
 from .conftest import StepClock, run_cli

@@ -15,6 +15,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
+from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
+from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta
 from tkanban.core.queries import (
     board_exists,
     changes_since,
@@ -35,17 +37,11 @@ from tkanban.core.records import (
     KINDS,
     LANES,
     TODO,
-    BoardSnapshot,
-    CardDetail,
     CardInfo,
     EntryInfo,
-    LaneCards,
     LaneInfo,
-    MentionInfo,
     resolve_lane,
 )
-from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta
 from tkanban.core.store import Store, dumps, find_mentions
 from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
 from tkanban.core.timebox import format_duration
@@ -508,8 +504,8 @@ def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
 
 
 __all__ = [
-    "DEFAULT_BOARD", "BoardSnapshot", "CardDetail", "CardInfo", "EntryInfo", "LaneCards",
-    "LaneInfo", "MentionInfo", "add_card", "add_log", "archive_card", "changes_since",
+    "DEFAULT_BOARD", "CardInfo", "EntryInfo", "LaneInfo", "add_card", "add_log", "archive_card",
+    "changes_since",
     "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_boards", "list_cards",
     "load_board", "load_lanes", "mark_mentions_seen", "mentions_of", "move_card", "reorder_card",
     "resolve_lane", "set_outcome", "set_timebox", "set_wip_limit", "unread_mentions",

@@ -75,7 +75,8 @@ def fill_demo(store: Store, board: str) -> int:
     try:
         by_start = sorted(_CARDS, key=lambda spec: -_first_hours(spec))
         for order, spec in enumerate(by_start):
-            store.clock = lambda t=now - _first_hours(spec) * HOUR: t
+            written = now - _first_hours(spec) * HOUR
+            store.clock = lambda t=written: t
             card = ops.add_card(store, board, spec["title"], author=spec["author"],
                                 kind=spec["kind"], criteria=spec.get("criteria", ""),
                                 timebox_seconds=parse_duration(spec["timebox"]),

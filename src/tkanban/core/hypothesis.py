@@ -20,7 +20,9 @@ _CRITERION = re.compile(
     r"^\s*([A-Za-z_][\w.\-@/]*)\s*(>=|<=|==|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
 _SPLIT = re.compile(r"\s*(?:,|\band\b|&&)\s*", re.IGNORECASE)
-_METRIC = re.compile(r"^\s*([A-Za-z_][\w.\-@/]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+_METRIC = re.compile(
+    r"^\s*([A-Za-z_][\w.\-@/]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
+)
 
 
 @dataclass(frozen=True)

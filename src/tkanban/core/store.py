@@ -23,9 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
-
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from tkanban import __version__
 from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError

@@ -29,7 +29,8 @@ def parse_duration(text: str) -> int:
     raw = text.strip().lower()
     if not raw or not _WHOLE.match(raw):
         raise ValidationError(
-            f"bad time box {text!r}: use a number and a unit m, h, d or w, e.g. 30m, 4h, 2d, 1w, 1d12h",
+            f"bad time box {text!r}: use a number and a unit m, h, d or w, "
+            "e.g. 30m, 4h, 2d, 1w, 1d12h",
             "timebox",
         )
     seconds = sum(int(n) * UNIT_SECONDS[u] for n, u in _PART.findall(raw))

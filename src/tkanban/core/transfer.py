@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, insert, text
 from sqlmodel import SQLModel, col, select
 
 from tkanban import __version__
-from tkanban.core.queries import get_card, list_cards
 from tkanban.core.errors import ValidationError
 from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Phase
+from tkanban.core.queries import get_card, list_cards
 from tkanban.core.store import SCHEMA_VERSION, Store, find_mentions
 from tkanban.core.timebox import format_duration, local_time
 

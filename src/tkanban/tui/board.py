@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
 from tkanban.core.query import CardFilter, parse_filter
+from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
 from tkanban.tui.lanes import Lane, LaneView
 from tkanban.tui.status import StatusBar
 

@@ -9,8 +9,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tkanban.core.records import CardDetail
 from tkanban.core.hypothesis import suggests_validated
+from tkanban.core.records import CardDetail
 from tkanban.core.timebox import countdown, format_duration, local_time
 from tkanban.tui.lanes import OUTCOME_MARK
 from tkanban.tui.render import literal

@@ -21,7 +21,6 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
-from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
 from tkanban.core.hypothesis import (
     OUTCOMES,
@@ -30,6 +29,7 @@ from tkanban.core.hypothesis import (
     parse_criteria,
     parse_metrics,
 )
+from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean
 from tkanban.core.timebox import format_duration, parse_duration
 from tkanban.tui.render import literal

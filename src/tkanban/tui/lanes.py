@@ -15,8 +15,8 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.cache import LRUCache
-from textual.containers import Vertical
 from textual.color import Color
+from textual.containers import Vertical
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message

@@ -6,8 +6,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tkanban.core.records import CardInfo, PhaseInfo
-from tkanban.core.timebox import countdown
 from tkanban.core.text import visible
+from tkanban.core.timebox import countdown
 
 
 class StatusBar(Static):
