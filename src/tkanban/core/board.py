@@ -18,12 +18,15 @@ from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
 from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
 from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta
 from tkanban.core.queries import (
+    CARD_COLUMNS,
+    ENTRY_COLUMNS,
     board_exists,
+    card_info,
     changes_since,
+    entry_info,
     get_card,
     get_lanes,
     history,
-    list_boards,
     list_cards,
     load_board,
     load_lanes,
@@ -64,44 +67,7 @@ def _lanes(session: Session, board_id: int) -> list[LaneInfo]:
 
 
 def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
-    lane = lanes[card.lane_id]
-    return CardInfo(
-        id=card.id or 0,
-        title=card.title,
-        kind=card.kind,
-        lane=lane.name,
-        lane_slug=lane.slug,
-        lane_number=lane.number,
-        position=card.position,
-        outcome=card.outcome,
-        conclusion=card.conclusion,
-        description=card.description,
-        criteria=card.criteria,
-        timebox_seconds=card.timebox_seconds,
-        clock_start=card.clock_start,
-        clock_stop=card.clock_stop,
-        author=card.author,
-        assignee=card.assignee,
-        archived=bool(card.archived),
-        created_at=card.created_at,
-        updated_at=card.updated_at,
-        version=card.version,
-        log_count=card.log_count,
-    )
-
-
-def _entry(row: LogEntry, mentions: list[str] | None = None) -> EntryInfo:
-    return EntryInfo(
-        id=row.id or 0,
-        card_id=row.card_id,
-        author=row.author,
-        at=row.at,
-        kind=row.kind,
-        text=row.text,
-        data=json.loads(row.data or "{}"),
-        metrics=json.loads(row.metrics or "{}"),
-        mentions=mentions if mentions is not None else find_mentions(row.text),
-    )
+    return card_info([getattr(card, name) for name in CARD_COLUMNS], lanes)
 
 
 def _card(session: Session, card_id: int, *, for_update: bool = False) -> Card:
@@ -437,7 +403,8 @@ def add_log(store: Store, card_id: int, text: str, *, author: str,
         now = store.clock()
         entry = _log(session, card, author, now, "note", text, metrics=metrics)
         card.updated_at = now
-        return _entry(entry)
+        return entry_info([getattr(entry, name) for name in ENTRY_COLUMNS],
+                          find_mentions(entry.text))
 
 
 def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
@@ -506,7 +473,7 @@ def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
 __all__ = [
     "DEFAULT_BOARD", "CardInfo", "EntryInfo", "LaneInfo", "add_card", "add_log", "archive_card",
     "changes_since",
-    "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_boards", "list_cards",
+    "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_cards",
     "load_board", "load_lanes", "mark_mentions_seen", "mentions_of", "move_card", "reorder_card",
     "resolve_lane", "set_outcome", "set_timebox", "set_wip_limit", "unread_mentions",
 ]

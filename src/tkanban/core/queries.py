@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from tkanban.core.errors import NotFoundError
@@ -25,9 +26,14 @@ from tkanban.core.records import (
 from tkanban.core.retro import CardHistory, LaneRef, PhaseRef
 from tkanban.core.store import Store
 
-_CARD = ("id, title, kind, lane_id, position, outcome, conclusion, description, criteria, "
-         "timebox_seconds, clock_start, clock_stop, author, assignee, archived, created_at, "
-         "updated_at, version, log_count")
+CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
+                "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
+                "author", "assignee", "archived", "created_at", "updated_at", "version",
+                "log_count")
+"""The card columns a ``CardInfo`` is made from, in ``card_info``'s order."""
+ENTRY_COLUMNS = ("id", "card_id", "author", "at", "kind", "text", "data", "metrics")
+"""The log-entry columns an ``EntryInfo`` is made from, in ``entry_info``'s order."""
+_CARD = ", ".join(CARD_COLUMNS)
 
 
 def board_id(conn: sqlite3.Connection, name: str) -> int:
@@ -43,20 +49,23 @@ def lanes_of(conn: sqlite3.Connection, bid: int) -> list[LaneInfo]:
     return [LaneInfo(r[0], r[1], r[2], i + 1, r[3]) for i, r in enumerate(rows)]
 
 
+def card_info(row: Sequence[Any], lanes: dict[int, LaneInfo]) -> CardInfo:
+    """A card from its ``CARD_COLUMNS`` values (a query row, or an ORM object's fields)."""
+    (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
+     timebox, start, stop, author, assignee, archived, created, updated, version,
+     log_count) = row
+    lane = lanes[lane_id]
+    return CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position, outcome,
+                    conclusion, description, criteria, timebox, start, stop, author, assignee,
+                    bool(archived), created, updated, version, log_count)
+
+
 def _cards(rows: list[Any], lanes: dict[int, LaneInfo]) -> list[CardInfo]:
-    cards = []
-    for (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
-         timebox, start, stop, author, assignee, archived, created, updated, version,
-         log_count) in rows:
-        lane = lanes[lane_id]
-        cards.append(CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position,
-                              outcome, conclusion, description, criteria, timebox, start, stop,
-                              author, assignee, bool(archived), created, updated, version,
-                              log_count))
-    return cards
+    return [card_info(row, lanes) for row in rows]
 
 
-def _entry(row: Any, mentions: list[str]) -> EntryInfo:
+def entry_info(row: Sequence[Any], mentions: list[str]) -> EntryInfo:
+    """A log entry from its ``ENTRY_COLUMNS`` values."""
     entry_id, card_id, author, at, kind, text, data, metrics = row
     return EntryInfo(entry_id, card_id, author, at, kind, text, json.loads(data or "{}"),
                      json.loads(metrics or "{}"), mentions)
@@ -65,11 +74,6 @@ def _entry(row: Any, mentions: list[str]) -> EntryInfo:
 def board_exists(store: Store, name: str) -> bool:
     with store.query() as conn:
         return conn.execute("SELECT 1 FROM board WHERE name = ?", (name,)).fetchone() is not None
-
-
-def list_boards(store: Store) -> list[str]:
-    with store.query() as conn:
-        return [r[0] for r in conn.execute("SELECT name FROM board ORDER BY id")]
 
 
 def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:
@@ -162,9 +166,9 @@ def get_card(store: Store, card_id: int) -> CardDetail:
                 "SELECT m.entry_id, m.user FROM mention m JOIN log_entry e ON e.id = m.entry_id "
                 "WHERE e.card_id = ? ORDER BY m.user", (card_id,)):
             mentions.setdefault(entry_id, []).append(user)
-        entries = [_entry(r, mentions.get(r[0], [])) for r in conn.execute(
-            "SELECT id, card_id, author, at, kind, text, data, metrics FROM log_entry "
-            "WHERE card_id = ? ORDER BY id", (card_id,))]
+        entries = [entry_info(r, mentions.get(r[0], [])) for r in conn.execute(
+            f"SELECT {', '.join(ENTRY_COLUMNS)} FROM log_entry WHERE card_id = ? ORDER BY id",
+            (card_id,))]
     return CardDetail(card, entries)
 
 
@@ -181,7 +185,7 @@ def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[Men
         for row in rows:
             users = [u for (u,) in conn.execute(
                 "SELECT user FROM mention WHERE entry_id = ? ORDER BY user", (row[0],))]
-            found.append(MentionInfo(_entry(row[:8], users), row[1], row[8]))
+            found.append(MentionInfo(entry_info(row[:8], users), row[1], row[8]))
         return found
 
 

@@ -413,13 +413,6 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise translate(exc, self.path) from None
 
-    def integrity_check(self) -> str:
-        conn = self._connect()
-        try:
-            return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
-        finally:
-            conn.close()
-
     def close(self) -> None:
         with self._watch_lock:
             if self._watch is not None:

@@ -90,13 +90,6 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def parse_iso(text: str | None) -> float | None:
-    """The inverse of ``iso``."""
-    if text is None:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def local_time(ts: float) -> str:
     """Short local time for logs: ``2026-11-29 14:03``."""
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")

@@ -71,7 +71,6 @@ class BoardScreen(Screen[None]):
         self.filter = CardFilter()
         self.now = 0.0
         self.overdue = 0
-        self.now_counted = 0.0
         self.narrow = False
 
     def compose(self) -> ComposeResult:
@@ -119,10 +118,7 @@ class BoardScreen(Screen[None]):
                 if index is not None:
                     lane.view.set_cursor(index)
             lane.set_active(lane.index == self.lane_index, self.narrow)
-        if previous is None or int(now // 60) != int(self.now_counted // 60) or any(
-                a is not b for a, b in zip(previous.lanes, snapshot.lanes, strict=True)):
-            self.overdue = sum(c.overdue(now) for lane in snapshot.lanes for c in lane.cards)
-            self.now_counted = now
+        self.overdue = sum(c.overdue(now) for lane in snapshot.lanes for c in lane.cards)
         self.update_status()
 
     def update_status(self) -> None:
