@@ -195,3 +195,24 @@ def test_snapshot_with_move_draws_a_move_before_the_file_has_it(store: Store) ->
     again = moved.with_move(ids[0], 0, 5)
     assert again is not None and [c.title for c in again.lanes[0].cards] == ["B", "A"]
     assert snap.with_move(999, 0, 0) is None
+
+
+def test_a_written_move_on_its_drawn_snapshot_is_the_file_unless_another_change_came_between(
+        store: Store) -> None:
+    ids = [ops.add_card(store, "main", t, author="ann").id for t in "ABC"]
+    snap = ops.load_board(store)
+    shown = snap.with_move(ids[1], 1, 0)
+    assert shown is not None
+    written = shown.with_card(ops.move_card(store, ids[1], "test-hypothesis", author="ann"))
+    fresh = ops.load_board(store)
+    assert written.seq == fresh.seq
+    assert [[(c.id, c.version) for c in lane.cards] for lane in written.lanes] == \
+        [[(c.id, c.version) for c in lane.cards] for lane in fresh.lanes]
+    # someone else writes between the draw and our write: the snapshot keeps its old number,
+    # so the next poll reads what changed
+    shown = written.with_move(ids[0], 1, 0)
+    assert shown is not None
+    ops.add_log(store, ids[2], "from elsewhere", author="bob")
+    late = shown.with_card(ops.move_card(store, ids[0], "test-hypothesis", author="ann"))
+    assert late.seq == written.seq
+    assert set(ops.changes_since(store, "main", late.seq)[1]) == {ids[0], ids[2]}

@@ -98,3 +98,28 @@ def test_visible_neutralises_escapes() -> None:
     shown = visible("a\x1b]52;c;ZXZpbA==\x07b\x9b\x7f")
     assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
     assert shown.startswith("a\u241b]52")
+
+
+def _card(card_id: int, box: int | None, start: float | None, stop: float | None = None):
+    from tkanban.core.records import CardInfo
+    return CardInfo(id=card_id, title=f"c{card_id}", kind="task", lane="Test hypothesis",
+                    lane_slug="test-hypothesis", lane_number=2, position=card_id,
+                    outcome=None, conclusion="", description="", criteria="",
+                    timebox_seconds=box, clock_start=start, clock_stop=stop, author="a",
+                    assignee=None, archived=False, created_at=0.0, updated_at=0.0, version=1)
+
+
+def test_overdue_cards_match_each_cards_own_answer() -> None:
+    from tkanban.core.records import BoardSnapshot, LaneCards, LaneInfo
+    lane = LaneInfo(id=2, name="Test hypothesis", slug="test-hypothesis", number=2,
+                    wip_limit=None)
+    cards = [_card(1, 100, 0.0), _card(2, 50, 0.0), _card(3, None, 0.0),
+             _card(4, 10, None), _card(5, 10, 0.0, stop=5.0), _card(6, 300, 0.0),
+             _card(7, 100, 0.0)]
+    snapshot = BoardSnapshot("main", [LaneCards(lane, cards)])
+    for now in (0.0, 50.0, 50.5, 100.0, 100.5, 299.0, 301.0):
+        expected = {c.id for c in cards if c.overdue(now)}
+        got = snapshot.overdue_cards(now)
+        assert {c.id for c in got} == expected, now
+        assert [c.deadline for c in got] == sorted(c.deadline for c in got)
+    assert [c.id for c in snapshot.overdue_cards(301.0)] == [2, 1, 7, 6]

@@ -29,7 +29,7 @@ from tkanban.core.store import Store
 CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
                 "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
                 "author", "assignee", "archived", "created_at", "updated_at", "version",
-                "log_count")
+                "log_count", "changed_seq")
 """The card columns a ``CardInfo`` is made from, in ``card_info``'s order."""
 ENTRY_COLUMNS = ("id", "card_id", "author", "at", "kind", "text", "data", "metrics")
 """The log-entry columns an ``EntryInfo`` is made from, in ``entry_info``'s order."""
@@ -53,11 +53,11 @@ def card_info(row: Sequence[Any], lanes: dict[int, LaneInfo]) -> CardInfo:
     """A card from its ``CARD_COLUMNS`` values (a query row, or an ORM object's fields)."""
     (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
      timebox, start, stop, author, assignee, archived, created, updated, version,
-     log_count) = row
+     log_count, changed_seq) = row
     lane = lanes[lane_id]
     return CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position, outcome,
                     conclusion, description, criteria, timebox, start, stop, author, assignee,
-                    bool(archived), created, updated, version, log_count)
+                    bool(archived), created, updated, version, log_count, changed_seq)
 
 
 def _cards(rows: list[Any], lanes: dict[int, LaneInfo]) -> list[CardInfo]:

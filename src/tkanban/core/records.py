@@ -6,7 +6,10 @@ cheap to import: a script calling ``tkanban list`` in a loop does not pay for th
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
+from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from tkanban.core.errors import ValidationError
@@ -38,7 +41,7 @@ class LaneInfo:
     wip_limit: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardInfo:
     """A card as the faces show it; times are epoch seconds."""
 
@@ -63,6 +66,8 @@ class CardInfo:
     updated_at: float
     version: int
     log_count: int = 0
+    changed_seq: int = 0
+    """The file's change number (``BoardSnapshot.seq``) of the card's last change."""
 
     @property
     def deadline(self) -> float | None:
@@ -168,6 +173,20 @@ class LaneCards:
     def count(self) -> int:
         return len(self.cards) if self.total < 0 else self.total
 
+    @cached_property
+    def _running(self) -> tuple[list[float], list[CardInfo]]:
+        """Deadlines of the running time boxes, soonest first, and their cards (worked out
+        once per lane: a board recounts its overdue cards on every change)."""
+        running = sorted(((c.deadline, c) for c in self.cards
+                          if c.clock_stop is None and c.deadline is not None),
+                         key=itemgetter(0))
+        return [d for d, _ in running], [c for _, c in running]
+
+    def overdue_cards(self, now: float) -> list[CardInfo]:
+        """Cards whose running box ended before ``now``, the longest overdue first."""
+        deadlines, cards = self._running
+        return cards[:bisect_left(deadlines, now)]
+
 
 @dataclass(frozen=True)
 class BoardSnapshot:
@@ -209,7 +228,12 @@ class BoardSnapshot:
         return BoardSnapshot(self.board, lanes, self.seq)
 
     def with_card(self, card: CardInfo) -> BoardSnapshot:
-        """This snapshot with one card's facts replaced (same lane and place)."""
+        """This snapshot with one card's facts replaced (same lane and place): what a write
+        returned, on top of the snapshot that drew it before it was written.
+
+        When the card's change is the file's very next one after this snapshot, nothing else
+        changed in between, so the result is the file as it now is and takes that change
+        number: a live board then has no lane to read again for its own write."""
         where = self.find(card.id)
         if where is None:
             return self
@@ -218,7 +242,11 @@ class BoardSnapshot:
         cards = list(lanes[li].cards)
         cards[ci] = card
         lanes[li] = LaneCards(lanes[li].lane, cards, lanes[li].total)
-        return BoardSnapshot(self.board, lanes, self.seq)
+        seq = card.changed_seq if card.changed_seq == self.seq + 1 else self.seq
+        return BoardSnapshot(self.board, lanes, seq)
+
+    def overdue_cards(self, now: float) -> list[CardInfo]:
+        return [card for lane in self.lanes for card in lane.overdue_cards(now)]
 
     def position_of(self, lane_index: int, index: int) -> int:
         """The file's position for display ``index`` of a lane (Done shows the end first)."""

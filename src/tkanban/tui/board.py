@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from tkanban.core.query import CardFilter, parse_filter
 from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
-from tkanban.tui.lanes import Lane, LaneView
+from tkanban.tui.lanes import Lane, LaneView, RenderCache
 from tkanban.tui.status import StatusBar
 
 NARROW_WIDTH = 100
@@ -72,6 +72,7 @@ class BoardScreen(Screen[None]):
         self.now = 0.0
         self.overdue = 0
         self.narrow = False
+        self.render_cache = RenderCache()
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words, @user, kind:hypothesis, overdue — "
@@ -100,7 +101,7 @@ class BoardScreen(Screen[None]):
         if len(self.lanes) != len(snapshot.lanes):
             container = self.query_one("#lanes", Horizontal)
             await container.remove_children()
-            self.lanes = [Lane(i) for i in range(len(snapshot.lanes))]
+            self.lanes = [Lane(i, self.render_cache) for i in range(len(snapshot.lanes))]
             await container.mount_all(self.lanes)
             self.lane_index = min(self.lane_index, len(self.lanes) - 1)
             previous, force = None, True
@@ -118,7 +119,7 @@ class BoardScreen(Screen[None]):
                 if index is not None:
                     lane.view.set_cursor(index)
             lane.set_active(lane.index == self.lane_index, self.narrow)
-        self.overdue = sum(c.overdue(now) for lane in snapshot.lanes for c in lane.cards)
+        self.overdue = len(snapshot.overdue_cards(now))
         self.update_status()
 
     def update_status(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -17,13 +18,12 @@ from textual.app import ComposeResult
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.containers import Vertical
-from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.timebox import short_left
@@ -38,6 +38,24 @@ NARROW_LANE = 8
 TITLE_LINES = 3
 CARD_HEIGHT = TITLE_LINES + 3
 """Rows per card: meta line, title lines, people line, gap."""
+
+CACHED_CARDS = 256
+"""Rendered cards the lanes keep: a few screens' worth each (a rendered card is some 70 small
+objects that the garbage collector walks, so ten thousand would slow every full collection)."""
+
+
+class RenderCache:
+    """Rendered cards and wrapped titles, shared by the lanes of a board: a card moved to
+    another lane is drawn there from what its old lane rendered. Keys hold everything a
+    rendering depends on (card id and version, width, focus, the minute)."""
+
+    def __init__(self, size: int = CACHED_CARDS) -> None:
+        self.cards: LRUCache[tuple, list[Strip]] = LRUCache(size)
+        self.titles: LRUCache[tuple[str, int], list[Text]] = LRUCache(size)
+
+    def clear(self) -> None:
+        self.cards.clear()
+        self.titles.clear()
 
 OUTCOME_MARK = {"validated": "✓ validated", "invalidated": "✗ invalidated",
                 "inconclusive": "? inconclusive"}
@@ -98,15 +116,16 @@ class LaneView(ScrollView, can_focus=False):
         lane_view: LaneView
         index: int
 
-    def __init__(self, lane_index: int, *, id: str | None = None) -> None:
+    def __init__(self, lane_index: int, cache: RenderCache, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lane_index = lane_index
+        self.cache = cache
         self.cards: list[CardInfo] = []
         self.now = 0.0
         self.active = False
         """The focused lane draws its cursor card highlighted (an attribute, not a CSS class:
         a class change would restyle the lane's whole subtree on every key)."""
-        self._cache: LRUCache[tuple, list[Strip]] = LRUCache(512)
+        self._line_width, self._line_top, self._blank = 0, 0, Strip([])
 
     @property
     def current(self) -> CardInfo | None:
@@ -119,13 +138,21 @@ class LaneView(ScrollView, can_focus=False):
 
         Rendered cards stay cached by id and version, so only what changed is drawn again."""
         keep = focus_id if focus_id is not None else (self.current.id if self.current else None)
+        old_cards, old_cursor = self.cards, self.cursor
         self.cards = cards
         self.now = now
         index = next((i for i, c in enumerate(cards) if c.id == keep), None)
         self._fit_virtual_size()
         self.cursor = max(0, min(index if index is not None else self.cursor,
                                  len(cards) - 1)) if cards else 0
-        self.refresh()
+        if len(old_cards) == len(cards):  # the same cards in place: repaint only what changed
+            top = int(self.scroll_offset.y) // CARD_HEIGHT
+            for i in range(top, min(len(cards), top + self.size.height // CARD_HEIGHT + 2)):
+                if cards[i] != old_cards[i] or (i in (old_cursor, self.cursor)
+                                                and old_cursor != self.cursor):
+                    self.refresh_lines(i * CARD_HEIGHT, CARD_HEIGHT)
+        else:
+            self.refresh()
         if self.active:  # a lane you are not in keeps its scroll, so new cards stay in view
             self.scroll_to_cursor()
 
@@ -148,9 +175,12 @@ class LaneView(ScrollView, can_focus=False):
         self.invalidate()
 
     def invalidate(self) -> None:
-        """Drop rendered cards and repaint (after a style or time change)."""
-        self._cache.clear()
+        """Drop rendered cards and repaint (after a theme or time change)."""
+        self.cache.clear()
         self.refresh()
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self.invalidate())
 
     def set_active(self, active: bool) -> None:
         if active != self.active:
@@ -172,7 +202,6 @@ class LaneView(ScrollView, can_focus=False):
                                   animate=False, force=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._cache.clear()
         self._fit_virtual_size()
         self.scroll_to_cursor()
 
@@ -181,12 +210,18 @@ class LaneView(ScrollView, can_focus=False):
         if 0 <= index < len(self.cards):
             self.post_message(self.CardClicked(self, index))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line needs, worked out once per render rather than once per line
+        self._line_width = self.scrollable_content_region.width
+        self._line_top = int(self.scroll_offset.y)
+        self._blank = Strip.blank(self._line_width, self.rich_style)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        row = y + int(self.scroll_offset.y)
-        index, line = divmod(row, CARD_HEIGHT)
+        width = self._line_width
+        index, line = divmod(y + self._line_top, CARD_HEIGHT)
         if index >= len(self.cards) or width <= 0:
-            return Strip.blank(width, self.rich_style)
+            return self._blank
         return self._card_strips(index, width)[line]
 
     def _card_strips(self, index: int, width: int) -> list[Strip]:
@@ -194,10 +229,10 @@ class LaneView(ScrollView, can_focus=False):
         is_cursor = index == self.cursor
         key = (card.id, card.version, card.log_count, width, is_cursor, self.active,
                int(self.now // 60))
-        cached = self._cache.get(key)
+        cached = self.cache.cards.get(key)
         if cached is None:
             cached = self._render_card(card, width, is_cursor)
-            self._cache[key] = cached
+            self.cache.cards[key] = cached
         return cached
 
     def _render_card(self, card: CardInfo, width: int, is_cursor: bool) -> list[Strip]:
@@ -230,7 +265,7 @@ class LaneView(ScrollView, can_focus=False):
         elif right.cell_len and inner >= 12:
             top = right
 
-        title_lines = self._wrap(card.title, inner)
+        title_lines = self._title_lines(card.title, inner)
         people = Text(f"@{card.assignee}" if card.assignee else "", style=meta)
         logs = Text(f"✎ {card.log_count}", style=meta)
         if people.cell_len + 1 + logs.cell_len <= inner:
@@ -238,33 +273,52 @@ class LaneView(ScrollView, can_focus=False):
             people.append_text(logs)
 
         rows = [top, *title_lines, people]
-        strips = [self._strip(marker + row, width, base) for row in rows]
+        console = self.app.console
+        strips = [literal_strip(marker + row, width, base, console) for row in rows]
         strips.append(Strip.blank(width, self.rich_style))
         return strips
 
-    def _wrap(self, title: str, width: int) -> list[Text]:
-        text = rich_literal(title)
-        text.stylize(self.get_component_rich_style("lane-view--title", partial=True))
-        lines = list(text.wrap(self.app.console, width, overflow="fold"))
-        if len(lines) > TITLE_LINES:
-            last = lines[TITLE_LINES - 1]
-            last.rstrip()
-            last.truncate(max(width - 1, 0))
-            last.append("…")
-            lines = lines[:TITLE_LINES]
-        while len(lines) < TITLE_LINES:
-            lines.append(Text())
+    def _title_lines(self, title: str, width: int) -> list[Text]:
+        key = (title, width)
+        lines = self.cache.titles.get(key)
+        if lines is None:
+            text = rich_literal(title)
+            text.stylize(self.get_component_rich_style("lane-view--title", partial=True))
+            lines = fit_lines(text, width, TITLE_LINES, self.app.console)
+            self.cache.titles[key] = lines
         return lines
 
-    def _strip(self, text: Text, width: int, base: Style) -> Strip:
-        text.truncate(width, overflow="ellipsis", pad=True)
-        segments = [Segment(seg.text, base + seg.style if seg.style else base)
-                    for seg in text.render(self.app.console) if seg.text != "\n"]
-        return Strip(segments).crop_extend(0, width, base)
+
+def fit_lines(text: Text, width: int, count: int, console: Console) -> list[Text]:
+    """``text`` wrapped to exactly ``count`` lines of ``width`` (an ellipsis if cut short)."""
+    lines = list(text.wrap(console, width, overflow="fold"))
+    if len(lines) > count:
+        last = lines[count - 1]
+        last.rstrip()
+        last.truncate(max(width - 1, 0))
+        last.append("…")
+        lines = lines[:count]
+    while len(lines) < count:
+        lines.append(Text())
+    return lines
 
 
-class LaneHeader(Vertical):
-    """The lane's name (up to two lines), card count and WIP limit (``3/4``, flagged when over)."""
+def literal_strip(text: Text, width: int, base: Style, console: Console) -> Strip:
+    """One line of text as a strip of exactly ``width`` cells on the ``base`` style (the
+    text is cut or padded in place)."""
+    text.truncate(width, overflow="ellipsis", pad=True)
+    segments = [Segment(seg.text, base + seg.style if seg.style else base)
+                for seg in text.render(console) if seg.text != "\n"]
+    return Strip(segments).crop_extend(0, width, base)
+
+
+class LaneHeader(Widget):
+    """The lane's name (up to two lines), card count and WIP limit (``3/4``, flagged when over).
+
+    One widget drawn with the line API: a header changes on most moves, and three widgets
+    (a container and two labels) cost three renders a frame."""
+
+    COMPONENT_CLASSES = {"lane-header--name"}
 
     DEFAULT_CSS = """
     LaneHeader {
@@ -272,30 +326,36 @@ class LaneHeader(Vertical):
         padding: 0 1;
         background: $panel;
         color: $text;
-        & > #name { height: 2; text-style: bold; text-overflow: ellipsis; }
-        & > #count { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+        & > .lane-header--name { text-style: bold; }
         &.-over { background: $error 40%; }
     }
     """
 
-    _shown: tuple[LaneInfo, str, bool] | None = None
-    _active = False
+    NAME_LINES = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[LaneInfo, str, bool] | None = None
+        self._active = False
+        self._strips: dict[tuple, list[Strip]] = {}
+        """Rendered headers by what they show: moving a card back and forth between two lanes
+        flips each header between two looks."""
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _: self._restyle())
 
     def set_active(self, active: bool) -> None:
         """Highlight the focused lane's header (an inline style: a CSS class would make the
-        stylesheet match the header's subtree again on every key)."""
-        if active == self._active:
-            return
-        self._active = active
-        theme = self.app.theme_variables
-        color = Color.parse(theme["panel"]).blend(Color.parse(theme["accent"]), 0.5) \
-            if active else None
-        for widget in (self, *self.children):
-            widget.styles.background = color
+        stylesheet match the header again on every key)."""
+        if active != self._active:
+            self._active = active
+            self._restyle()
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="name")
-        yield Static(id="count")
+    def _restyle(self) -> None:
+        self._strips.clear()
+        theme = self.app.theme_variables
+        self.styles.background = Color.parse(theme["panel"]).blend(
+            Color.parse(theme["accent"]), 0.5) if self._active else None
 
     def show(self, lane: LaneInfo, shown: int, loaded: int, total: int) -> None:
         """``shown`` pass the filter, of ``loaded`` read, of ``total`` in the lane."""
@@ -306,15 +366,34 @@ class LaneHeader(Vertical):
             count = f"{shown} of {count}"
         elif loaded < total:
             count = f"{count} · latest {loaded}"
-        shown = (lane, count, over)
-        if shown == self._shown:
+        state = (lane, count + (" over WIP" if over else ""), over)
+        if state == self._shown:
             return
-        self._shown = shown
+        self._shown = state
         self.set_class(over, "-over")
-        self.query_one("#name", Static).update(Content(f"{lane.number} {lane.name}"),
-                                               layout=False)
-        self.query_one("#count", Static).update(Content(count + (" over WIP" if over else "")),
-                                                layout=False)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        key = (self._shown, self._active, self.size.width)
+        strips = self._strips.get(key)
+        if strips is None:
+            if len(self._strips) > 8:
+                self._strips.clear()
+            strips = self._strips[key] = self._render()
+        if y < len(strips):
+            return strips[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _render(self) -> list[Strip]:
+        width, base = self.size.width, self.rich_style
+        if self._shown is None or width <= 0:
+            return []
+        lane, count, _ = self._shown
+        name = rich_literal(f"{lane.number} {lane.name}")
+        name.stylize(self.get_component_rich_style("lane-header--name", partial=True))
+        lines = fit_lines(name, width, self.NAME_LINES, self.app.console)
+        lines.append(Text(count))
+        return [literal_strip(line, width, base, self.app.console) for line in lines]
 
 
 class Lane(Vertical):
@@ -324,11 +403,11 @@ class Lane(Vertical):
     Lane { width: 1fr; height: 1fr; border-right: vkey $panel-lighten-2; }
     """
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, cache: RenderCache) -> None:
         super().__init__(id=f"lane-{index}")
         self.index = index
         self.header = LaneHeader()
-        self.view = LaneView(index)
+        self.view = LaneView(index, cache)
 
     def compose(self) -> ComposeResult:
         yield self.header

@@ -32,6 +32,7 @@ class StatusBar(Static):
         self.overdue = 0
         self.note = ""
         self.mentions = 0
+        self._shown: Content | None = None
 
     def set_state(self, *, card: CardInfo | None, phase: PhaseInfo | None, overdue: int,
                   now: float, note: str | None = None, mentions: int | None = None) -> None:
@@ -74,4 +75,9 @@ class StatusBar(Static):
             parts.append(Content.styled(visible(self.note, multiline=False), "$warning"))
         parts.append(Content(f"@{self.user}"))
         parts.append(Content.styled(self.mode, "$text-muted"))
-        self.update(Content(" │ ").join(parts), layout=False)
+        content = Content(" │ ").join(parts)
+        if self._shown is None or not content.is_same(self._shown):
+            # an unchanged bar is not repainted: a repaint of the bottom row would widen
+            # the frame after a key to the whole screen
+            self._shown = content
+            self.update(content, layout=False)
