@@ -29,3 +29,18 @@ def screen_lines(app: App) -> list[str]:
 
 def screen_text(app: App) -> str:
     return "\n".join(screen_lines(app))
+
+
+def text_colors(app: App, text: str) -> set[str]:
+    """The colours (``#rrggbb``) the app paints the on-screen text ``text`` in."""
+    svg = app.export_screenshot()
+    fills = dict(re.findall(r"\.([\w-]+) \{ fill: (#[0-9a-f]{6})", svg))
+    return {fills[cls] for cls, body in re.findall(r'<text class="([\w-]+)"[^>]*>([^<]*)</text>',
+                                                   svg)
+            if text in html.unescape(body).replace("\xa0", " ") and cls in fills}
+
+
+def luminance(color: str) -> float:
+    """0 for black, 1 for white."""
+    r, g, b = (int(color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b

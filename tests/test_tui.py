@@ -17,7 +17,7 @@ from tkanban.tui.dialogs import CardForm, ConfirmDialog, LogForm, OutcomeForm
 from tkanban.tui.help import HelpScreen
 
 from .conftest import StepClock
-from .screen import screen_lines, screen_text
+from .screen import luminance, screen_lines, screen_text, text_colors
 
 SIZES = [(120, 35), (80, 24)]
 LANE_NAMES = ["To do", "Test hypothesis", "Code review hypothesis", "Update model",
@@ -447,3 +447,19 @@ async def test_done_loads_older_cards_on_demand(store: Store) -> None:
             assert app.board_screen.current_card.title == "done 0"
     finally:
         app_module.DONE_PAGE = original
+
+
+async def test_cards_follow_a_theme_change(store: Store) -> None:
+    seed(store, "Alpha title", "Beta title")
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "j")  # the focused card, and one drawn without focus
+        app.theme = "textual-dark"
+        await settle(app, pilot)
+        assert all(luminance(c) > 0.5 for t in ("Alpha", "Beta")
+                   for c in text_colors(app, t)), "light text on the dark theme"
+        app.theme = "textual-light"
+        await settle(app, pilot)
+        await pilot.pause(0.1)
+        for title in ("Alpha", "Beta", "1 To do"):
+            colors = text_colors(app, title)
+            assert colors and all(luminance(c) < 0.5 for c in colors), (title, colors)

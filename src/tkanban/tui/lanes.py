@@ -96,13 +96,13 @@ class LaneView(ScrollView, can_focus=False):
         & > .lane-view--card { background: $boost; }
         & > .lane-view--cursor { background: $accent 35%; text-style: bold; }
         & > .lane-view--marker { color: $accent; }
-        & > .lane-view--title { color: $text; text-style: bold; }
-        & > .lane-view--meta { color: $text-muted; }
+        & > .lane-view--title { color: $foreground; text-style: bold; }
+        & > .lane-view--meta { color: $foreground-muted; }
         & > .lane-view--overdue { color: $error; text-style: bold; }
         & > .lane-view--low { color: $warning; }
         & > .lane-view--validated { color: $success; text-style: bold; }
         & > .lane-view--invalidated { color: $warning; text-style: bold; }
-        & > .lane-view--inconclusive { color: $text-muted; text-style: bold; }
+        & > .lane-view--inconclusive { color: $foreground-muted; text-style: bold; }
     }
     """
 
@@ -240,7 +240,8 @@ class LaneView(ScrollView, can_focus=False):
         base = self.rich_style + self.get_component_rich_style(
             "lane-view--cursor" if is_cursor and active else "lane-view--card")
         meta = self.get_component_rich_style("lane-view--meta", partial=True)
-        marker = Text("▌" if is_cursor and active else " ",
+        marker = Text()  # a span, not the line's base style (lost on an empty line)
+        marker.append("▌" if is_cursor and active else " ",
                       style=self.get_component_rich_style("lane-view--marker", partial=True))
         inner = max(width - 1, 1)
 
@@ -342,7 +343,11 @@ class LaneHeader(Widget):
         flips each header between two looks."""
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _: self._restyle())
+        def restyle(_: object) -> None:
+            self._strips.clear()
+            self._restyle()
+
+        self.app.theme_changed_signal.subscribe(self, restyle)
 
     def set_active(self, active: bool) -> None:
         """Highlight the focused lane's header (an inline style: a CSS class would make the
@@ -352,7 +357,6 @@ class LaneHeader(Widget):
             self._restyle()
 
     def _restyle(self) -> None:
-        self._strips.clear()
         theme = self.app.theme_variables
         self.styles.background = Color.parse(theme["panel"]).blend(
             Color.parse(theme["accent"]), 0.5) if self._active else None
