@@ -90,8 +90,11 @@ def session(db: Path | None, presses: int, idle: float, repeats: int) -> dict[st
         while time.perf_counter() - t0 < idle:
             app.pump(0.1)
         out["idle"] = [100 * (app.cpu_seconds() - cpu0) / (time.perf_counter() - t0)]
-        out["focus"] = [app.key(k) * 1000 for k in [b"l", b"h", b"j", b"k"] * (presses // 4)]
-        if db is None or not build_has_cards(db):
+        cards = db is not None and build_has_cards(db)
+        # on an empty board j/k have no card to go to, and rightly draw nothing
+        keys = [b"l", b"h", b"j", b"k"] if db is None or cards else [b"l", b"h"]
+        out["focus"] = [app.key(k) * 1000 for k in keys * (presses // len(keys))]
+        if not cards:
             return out
         app.key(b"j")
         app.settle(0.2)
