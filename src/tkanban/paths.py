@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
-
 
 def default_db_path() -> Path:
     """The board file used when neither ``--db`` nor ``TKANBAN_DB`` names one."""
+    from platformdirs import user_data_path  # only here: a script naming its file skips it
+
     return user_data_path("tkanban", appauthor=False) / "tkanban.db"
 
 

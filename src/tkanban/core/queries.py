@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tkanban.core.errors import NotFoundError
 from tkanban.core.records import (
@@ -23,8 +23,10 @@ from tkanban.core.records import (
     MentionInfo,
     resolve_lane,
 )
-from tkanban.core.retro import CardHistory, LaneRef, PhaseRef
 from tkanban.core.store import Store
+
+if TYPE_CHECKING:
+    from tkanban.core.retro import CardHistory, LaneRef, PhaseRef
 
 CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
                 "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
@@ -207,6 +209,8 @@ def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
 
 def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory], list[LaneRef]]:
     """Every card of the board (archived too) with its lane visits and extensions."""
+    from tkanban.core.retro import CardHistory, LaneRef  # the retro's records, loaded for it
+
     with store.query() as conn:
         bid = board_id(conn, board)
         lanes = lanes_of(conn, bid)
@@ -273,5 +277,7 @@ def running_phase(store: Store, board: str = DEFAULT_BOARD) -> Any:
 
 def phase_refs(store: Store, board: str) -> list[PhaseRef]:
     """Phases as the retro reads them."""
+    from tkanban.core.retro import PhaseRef
+
     return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
             for p in list_phases(store, board)]

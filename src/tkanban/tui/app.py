@@ -14,7 +14,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -31,48 +31,52 @@ from tkanban.core.records import (
     LaneInfo,
     PhaseInfo,
 )
-from tkanban.core.retro import Retro, compute, current_month, parse_month, shift_month
 from tkanban.core.store import Store
 from tkanban.core.text import visible
 from tkanban.core.timebox import Clock, countdown, system_clock
 from tkanban.tui.board import BoardScreen
 from tkanban.tui.commands import BoardCommands
 from tkanban.tui.detail import CardScreen
-from tkanban.tui.dialogs import (
-    CardForm,
-    ConfirmDialog,
-    LogForm,
-    OutcomeForm,
-    PhaseForm,
-    ReloadRequested,
-    TimeboxForm,
-    WipForm,
-    fill_card_form,
-)
 from tkanban.tui.help import HelpScreen, MentionsScreen
 from tkanban.tui.render import literal
-from tkanban.tui.retro import RetroScreen
 from tkanban.tui.status import StatusBar
+
+if TYPE_CHECKING:
+    from tkanban.core.retro import Retro
+    from tkanban.tui.dialogs import ReloadRequested
 
 T = TypeVar("T")
 
 
 class _OnFirstUse:
-    """A core module imported when first used: the board reads through ``queries`` and is on
-    screen before the ORM behind the writes (about half a second of imports) has loaded."""
+    """A module imported when first used: the board reads through ``queries`` and is on
+    screen before the ORM behind the writes (about half a second of imports) or the forms
+    have loaded."""
 
     def __init__(self, name: str) -> None:
         self._name = name
+        self._module: Any = None
 
     def __getattr__(self, attr: str) -> Any:
-        return getattr(importlib.import_module(self._name), attr)
+        return getattr(self.load(), attr)
 
-    def load(self) -> None:
-        importlib.import_module(self._name)
+    def load(self) -> Any:
+        """The module, imported under one lock: two threads importing the ORM's package at
+        once can each find the other's half-initialised module and fail."""
+        if self._module is None:
+            with _LOADING:
+                self._module = importlib.import_module(self._name)
+        return self._module
+
+
+_LOADING = threading.Lock()
 
 
 ops = _OnFirstUse("tkanban.core.board")
 phases = _OnFirstUse("tkanban.core.phase")
+dialogs = _OnFirstUse("tkanban.tui.dialogs")
+retro = _OnFirstUse("tkanban.core.retro")
+retro_screens = _OnFirstUse("tkanban.tui.retro")
 DONE_PAGE = 200
 """How many of Done's most recent cards the board loads at a time."""
 FRAME_FLUSH = 0.01
@@ -114,8 +118,8 @@ class TkanbanApp(App[None]):
     # --- start, timers, live changes -----------------------------------------------------------
 
     async def on_mount(self) -> None:
+        await self._serial(self.reload)  # read first: the board's first frame shows its cards
         await self.push_screen(self.board_screen)
-        await self._serial(self.reload)
         now = self.clock()
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
@@ -126,16 +130,21 @@ class TkanbanApp(App[None]):
         self.call_after_refresh(self._settle)
 
     def _settle(self) -> None:
-        """Once the board is on screen, in the background: load the ORM the writes use; then,
-        in the app's own process, move everything alive (Textual, the ORM, the board) out of
-        the cyclic garbage collector's sight and collect young objects less often. A full
-        collection walking all that took 40-80 ms on a board of 10,000 cards and landed in
-        the middle of a frame after a key; young collections ran six times a frame. Dropped
-        objects are still freed as usual; only cycles among the frozen ones would outlive
-        their use, and the app lives as long as the process."""
+        """Once the board is on screen: load the forms (here, on the event loop, as Textual
+        loads its own widgets there), and in the background the ORM the writes use (half a
+        second). Then, in the app's own process, move everything alive (Textual, the ORM, the
+        board) out of the cyclic garbage collector's sight and collect young objects less
+        often. A full collection walking all that took 40-80 ms on a board of 10,000 cards
+        and landed in the middle of a frame after a key; young collections ran six times a
+        frame. Dropped objects are still freed as usual; only cycles among the frozen ones
+        would outlive their use, and the app lives as long as the process."""
+        dialogs.load()
+        retro_screens.load()
+
         def work() -> None:
             if not self.store.readonly:
                 phases.load()
+            retro.load()
             if self.own_process:
                 gc.collect()
                 gc.freeze()
@@ -307,8 +316,10 @@ class TkanbanApp(App[None]):
         if target.slug == DONE and card.kind == "hypothesis" and not card.outcome:
             self.call_later(self.open_outcome_form, card, move_to=target)
             return
-        await self._optimistic(card, index, 0, partial(ops.move_card, card_id=card.id,
-                                                       lane=target.slug, author=self.user))
+        # ops is looked up in the writing thread: a key pressed as the board opens is drawn
+        # at once, while the write waits for the ORM still loading
+        await self._optimistic(card, index, 0, lambda store: ops.move_card(
+            store, card.id, target.slug, author=self.user))
 
     def request_reorder(self, step: int) -> None:
         if self._writable():
@@ -324,8 +335,8 @@ class TkanbanApp(App[None]):
         if not 0 <= to < len(snapshot.lanes[li].cards):
             return
         position = snapshot.position_of(li, to)
-        await self._optimistic(card, li, to, partial(ops.reorder_card, card_id=card.id,
-                                                     position=position, author=self.user))
+        await self._optimistic(card, li, to, lambda store: ops.reorder_card(
+            store, card.id, position, author=self.user))
 
     async def _frame_drawn(self) -> None:
         """Wait until the screen has drawn what was just applied: a write started sooner would
@@ -345,7 +356,7 @@ class TkanbanApp(App[None]):
             await screen.apply(shown, self.clock(), focus_id=card.id)
             await self._frame_drawn()
         try:
-            result = await self.call(lambda store: write(store))
+            result = await self.call(write)
         except TkanbanError:
             await self.reload(focus_id=card.id)
             raise
@@ -362,7 +373,7 @@ class TkanbanApp(App[None]):
             async def save(values: dict[str, Any]) -> None:
                 await self.write(ops.edit_card, card.id, author=self.user, **values)
 
-            self.push_screen(CardForm(save, lane_name=card.lane, card=card))
+            self.push_screen(dialogs.CardForm(save, lane_name=card.lane, card=card))
             return
         assert lane is not None
 
@@ -371,12 +382,12 @@ class TkanbanApp(App[None]):
             await self.write(ops.add_card, self.board, author=self.user, lane=lane.slug,
                              **values)
 
-        self.push_screen(CardForm(add, lane_name=lane.name))
+        self.push_screen(dialogs.CardForm(add, lane_name=lane.name))
 
     async def on_reload_requested(self, message: ReloadRequested) -> None:
         if message.form.card is not None:
             detail = await self.call(q.get_card, message.form.card.id)
-            fill_card_form(message.form, detail.card)
+            dialogs.fill_card_form(message.form, detail.card)
             self.notify("their version is loaded; your edit was discarded", timeout=4)
 
     def open_log_form(self, card: CardInfo) -> None:
@@ -388,7 +399,7 @@ class TkanbanApp(App[None]):
                              metrics=values["metrics"], focus_id=card.id)
 
         criteria = parse_criteria(card.criteria) if card.criteria else []
-        self.push_screen(LogForm(save, card=card, criteria=criteria))
+        self.push_screen(dialogs.LogForm(save, card=card, criteria=criteria))
 
     def open_timebox_form(self, card: CardInfo, hint: str = "") -> None:
         if not self._writable():
@@ -398,7 +409,7 @@ class TkanbanApp(App[None]):
             await self.write(ops.set_timebox, card.id, values["seconds"], author=self.user,
                              reason=values["reason"])
 
-        self.push_screen(TimeboxForm(save, card=card, hint=hint))
+        self.push_screen(dialogs.TimeboxForm(save, card=card, hint=hint))
 
     def open_outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
         if not self._writable():
@@ -421,7 +432,7 @@ class TkanbanApp(App[None]):
             statuses = evaluate(detail.criteria, detail.latest_metrics)
             reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
                       "learning too." if move_to else "")
-            self.push_screen(OutcomeForm(save, card=card, reason=reason,
+            self.push_screen(dialogs.OutcomeForm(save, card=card, reason=reason,
                                          suggested="validated" if suggests_validated(statuses)
                                          else None))
 
@@ -437,7 +448,7 @@ class TkanbanApp(App[None]):
 
         question = Content("Archive ") + Content.styled(f"#{card.id} ", "bold") + literal(
             card.title, "bold") + Content("?\nIt leaves the board; its log stays in the file.")
-        self.push_screen(ConfirmDialog(question), answered)
+        self.push_screen(dialogs.ConfirmDialog(question), answered)
 
     async def _archive(self, card: CardInfo) -> None:
         await self.call(ops.archive_card, card.id, author=self.user)
@@ -471,7 +482,7 @@ class TkanbanApp(App[None]):
             elif yes is False:
                 self.open_timebox_form(card, hint="Extend the box: the reason goes into the log.")
 
-        self.push_screen(ConfirmDialog(question), answered)
+        self.push_screen(dialogs.ConfirmDialog(question), answered)
 
     def open_mentions(self) -> None:
         async def job() -> None:
@@ -516,25 +527,25 @@ class TkanbanApp(App[None]):
                 await self.write(phases.start_phase, self.board, values["name"], values["seconds"],
                                  values["goal"], author=self.user)
 
-        self.push_screen(PhaseForm(save, ending=self.phase.name if ending and self.phase
+        self.push_screen(dialogs.PhaseForm(save, ending=self.phase.name if ending and self.phase
                                    else None))
 
     def show_retro(self, month: str | None = None, step: int = 0) -> None:
         """Open the retro for ``month`` moved by ``step`` months (this month by default)."""
 
         def compute_retro() -> Retro:
-            year, mon = parse_month(month) if month else current_month(self.clock())
-            year, mon = shift_month(year, mon, step)
+            year, mon = retro.parse_month(month) if month else retro.current_month(self.clock())
+            year, mon = retro.shift_month(year, mon, step)
             cards, lanes = q.history(self.store, self.board)
-            return compute(cards, lanes, q.phase_refs(self.store, self.board), year, mon,
+            return retro.compute(cards, lanes, q.phase_refs(self.store, self.board), year, mon,
                            self.clock())
 
         async def job() -> None:
-            retro = await self.call(lambda _: compute_retro())
-            if isinstance(self.screen, RetroScreen):
-                self.screen.show(retro)
+            result = await self.call(lambda _: compute_retro())
+            if isinstance(self.screen, retro_screens.RetroScreen):
+                self.screen.show(result)
             else:
-                await self.push_screen(RetroScreen(retro))
+                await self.push_screen(retro_screens.RetroScreen(result))
 
         self.run_worker(job(), group="forms")
 
@@ -545,7 +556,7 @@ class TkanbanApp(App[None]):
         async def save(values: dict[str, Any]) -> None:
             await self.write(ops.set_wip_limit, self.board, lane.slug, values["limit"])
 
-        self.push_screen(WipForm(save, lane=lane))
+        self.push_screen(dialogs.WipForm(save, lane=lane))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
