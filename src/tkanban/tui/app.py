@@ -81,6 +81,8 @@ DONE_PAGE = 200
 """How many of Done's most recent cards the board loads at a time."""
 FRAME_FLUSH = 0.01
 """Seconds given to the terminal writer to send a drawn frame before a write starts."""
+SETTLE_AFTER = 0.15
+"""Seconds after the board opens before the rest of the app loads in the background."""
 WAIT_NOTICE_AFTER = 1.0
 """Seconds a file operation may take before the bar says the app is waiting for the file."""
 
@@ -118,8 +120,8 @@ class TkanbanApp(App[None]):
     # --- start, timers, live changes -----------------------------------------------------------
 
     async def on_mount(self) -> None:
-        await self._serial(self.reload)  # read first: the board's first frame shows its cards
         await self.push_screen(self.board_screen)
+        await self._serial(self.reload)
         now = self.clock()
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
@@ -127,7 +129,9 @@ class TkanbanApp(App[None]):
             self.notify(f"{len(self._alerted)} card(s) are past their time box", severity="warning")
         self.set_interval(1.0, self.tick)
         self.set_interval(self.poll_interval, self.poll)
-        self.call_after_refresh(self._settle)
+        # after the first frame has had time to reach the terminal: loading modules holds
+        # the interpreter, and the thread that writes frames out would wait behind it
+        self.set_timer(SETTLE_AFTER, self._settle)
 
     def _settle(self) -> None:
         """Once the board is on screen: load the forms (here, on the event loop, as Textual

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from tkanban.core.query import CardFilter, parse_filter
-from tkanban.core.records import LANES, BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
 from tkanban.tui.lanes import Lane, LaneView, RenderCache
 from tkanban.tui.status import StatusBar
 
@@ -73,25 +73,15 @@ class BoardScreen(Screen[None]):
         self.overdue = 0
         self.narrow = False
         self.render_cache = RenderCache()
-        self._pending: tuple[BoardSnapshot, float, int | None] | None = None
-        self._opened = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words, @user, kind:hypothesis, overdue — "
                     "enter keeps it, escape clears", id="filter")
-        # lanes laid out with the screen, and filled (on_mount) before its first frame from the
-        # read made before it opened: the first frame is the board itself
-        count = len(self._pending[0].lanes) if self._pending else len(LANES)
-        self.lanes = [Lane(i, self.render_cache) for i in range(count)]
-        yield Horizontal(*self.lanes, id="lanes")
+        yield Horizontal(id="lanes")
         yield self.status
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self.narrow = self.app.size.width < NARROW_WIDTH
-        self._opened = True
-        if self._pending is not None:
-            pending, self._pending, self.snapshot = self._pending, None, None
-            await self.apply(*pending, force=True)
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
@@ -106,10 +96,6 @@ class BoardScreen(Screen[None]):
                     force: bool = False) -> None:
         """Show a snapshot; focus ``focus_id`` if given, else keep the focused card. Lanes whose
         cards are the same objects as before are left alone."""
-        if not self._opened:  # read before the screen opened: shown as it mounts
-            self._pending = (snapshot, now, focus_id)
-            self.snapshot, self.now = snapshot, now
-            return
         previous = self.snapshot
         self.snapshot, self.now = snapshot, now
         if len(self.lanes) != len(snapshot.lanes):
