@@ -2,7 +2,9 @@
 
 The harness answers the app's query for synchronized output (DEC mode 2026), so every frame
 arrives between ``ESC[?2026h`` and ``ESC[?2026l``: a keypress is timed from the moment its
-bytes are written to the moment the frame that follows it has been fully received.
+bytes are written to the moment the frame that follows it has been fully received. The first
+frames may come before the app has read that answer, unmarked; one of those ends with the burst
+of output that carries it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ import select
 import struct
 import termios
 import time
+from itertools import pairwise
 
 SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_REPLY = b"\x1b[?2026;2$y"
 FRAME_END = b"\x1b[?2026l"
+BURST_GAP = 0.003
+"""Seconds without output that end an unmarked frame."""
 
 
 class PtyApp:
@@ -34,6 +39,8 @@ class PtyApp:
         self.output = bytearray()
         self.frames: list[tuple[float, int]] = []
         """(time each frame ended, length of the output by then)."""
+        self.reads: list[tuple[float, int]] = []
+        """(time of each read, length of the output after it)."""
 
     def pump(self, timeout: float) -> bool:
         """Read what the app wrote within ``timeout`` seconds; True if anything came."""
@@ -49,6 +56,7 @@ class PtyApp:
             os.write(self.fd, SYNC_REPLY)
         start = len(self.output)
         self.output += data
+        self.reads.append((now, len(self.output)))
         search_from = max(0, start - len(FRAME_END))
         while (index := self.output.find(FRAME_END, search_from)) != -1:
             self.frames.append((now, index))
@@ -56,16 +64,31 @@ class PtyApp:
         return True
 
     def wait_for(self, text: bytes, timeout: float = 30.0, since: int = 0) -> float:
-        """Time at which a frame containing ``text`` (after output offset ``since``) ended."""
+        """Time at which a frame containing ``text`` (after output offset ``since``) ended.
+
+        An app draws its first frames before it has read the terminal's answer about
+        synchronized output, so they come unmarked: such a frame ends with the burst of output
+        that carries it (the next read comes after a pause of ``BURST_GAP`` or more)."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             found = self.output.find(text, since)
             if found != -1:
-                for ended, index in self.frames:
-                    if index > found:
-                        return ended
+                marked = next((ended for ended, index in self.frames if index > found), None)
+                burst = self._burst_end(found)
+                if burst is not None or marked is not None:
+                    return min(t for t in (marked, burst) if t is not None)
             self.pump(0.05)
         raise TimeoutError(f"{text!r} never appeared")
+
+    def _burst_end(self, offset: int) -> float | None:
+        """When the burst of reads carrying output ``offset`` ended (None while it goes on)."""
+        first = next(i for i, (_, length) in enumerate(self.reads) if length > offset)
+        for (at, _), (later, _) in pairwise(self.reads[first:]):
+            if later - at >= BURST_GAP:
+                return at
+        if time.perf_counter() - self.reads[-1][0] >= BURST_GAP:
+            return self.reads[-1][0]
+        return None
 
     def key(self, data: bytes, timeout: float = 5.0) -> float:
         """Send a key; seconds until the next whole frame arrived."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -463,3 +465,31 @@ async def test_cards_follow_a_theme_change(store: Store) -> None:
         for title in ("Alpha", "Beta", "1 To do"):
             colors = text_colors(app, title)
             assert colors and all(luminance(c) < 0.5 for c in colors), (title, colors)
+
+
+async def test_board_read_before_the_app_runs_is_in_its_first_frame(db_path: Path,
+                                                                    store: Store) -> None:
+    seed(store, "Early card")
+    app = TkanbanApp(store, "main", "alice", poll_interval=3600)
+    app.read_first()  # what the tkanban command does before it runs the app
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another process holds the file for 2 s
+    released = threading.Event()
+
+    def release() -> None:
+        other.execute("ROLLBACK")
+        released.set()
+
+    timer = threading.Timer(2.0, release)
+    timer.start()
+    try:
+        async with app.run_test(size=(120, 35)) as pilot:
+            await pilot.pause()
+            assert "Early card" in screen_text(app) and "6 Done" in screen_text(app)
+            assert not released.is_set(), "the board waited for the file instead"
+            released.wait(5)
+            await press(app, pilot, "L")
+    finally:
+        timer.cancel()
+        other.close()
+    assert lanes_in_file(store) == {"test-hypothesis": ["Early card"]}

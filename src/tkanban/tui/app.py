@@ -119,9 +119,26 @@ class TkanbanApp(App[None]):
 
     # --- start, timers, live changes -----------------------------------------------------------
 
+    def get_default_screen(self) -> BoardScreen:
+        return self.board_screen
+
+    def read_first(self) -> None:
+        """Read the board before the app runs, so that its first frame shows the cards (rather
+        than an empty board, drawn again once read). On a failure the app reads it itself."""
+        try:
+            version = self.store.data_version()
+            infos, loaded, seq, self.phase, self.unread_mentions = self._read(None)
+        except TkanbanError:
+            return
+        if len(loaded) == len(infos):
+            self.seen_version = version
+            self.board_screen.status.mentions = self.unread_mentions
+            self.board_screen.preset(
+                BoardSnapshot(self.board, [loaded[i.slug] for i in infos], seq), self.clock())
+
     async def on_mount(self) -> None:
-        await self.push_screen(self.board_screen)
-        await self._serial(self.reload)
+        if self.board_screen.snapshot is None:
+            await self._serial(self.reload)
         now = self.clock()
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
@@ -207,13 +224,8 @@ class TkanbanApp(App[None]):
         if version is None:
             version = await self.call(lambda store: store.data_version())
 
-        def load() -> tuple[Any, ...]:
-            return (*q.load_lanes(self.store, self.board, lanes, done_limit=self.done_limit),
-                    q.running_phase(self.store, self.board),
-                    q.unread_mentions(self.store, self.user, self.board))
-
         infos, loaded, read_seq, self.phase, self.unread_mentions = await self.call(
-            lambda _: load())
+            lambda _: self._read(lanes))
         if current is None or lanes is None or len(current.lanes) != len(infos):
             if len(loaded) != len(infos):
                 await self.reload(focus_id)
@@ -233,6 +245,13 @@ class TkanbanApp(App[None]):
                 screen.show(detail, self.clock())
                 screen.status.set_state(card=detail.card, phase=self.phase, overdue=0,
                                         now=self.clock(), mentions=self.unread_mentions)
+
+    def _read(self, lanes: set[str] | None) -> tuple[Any, ...]:
+        """Lane facts, the named lanes' cards (all by default), the change number, the running
+        phase and the unread mentions."""
+        return (*q.load_lanes(self.store, self.board, lanes, done_limit=self.done_limit),
+                q.running_phase(self.store, self.board),
+                q.unread_mentions(self.store, self.user, self.board))
 
     async def load_more_done(self) -> None:
         """Done shows its latest cards; reaching the end of them loads older ones."""
@@ -600,6 +619,8 @@ def run_board(db: str | None, board: str | None, user: str, storage: str = "auto
     except TkanbanError as exc:
         print(f"tkanban: error: {visible(str(exc))}", file=sys.stderr)
         return 1
-    TkanbanApp(store, board or DEFAULT_BOARD, user, own_process=True,
-               poll_interval=2.0 if store.storage.network else 1.0).run()
+    app = TkanbanApp(store, board or DEFAULT_BOARD, user, own_process=True,
+                     poll_interval=2.0 if store.storage.network else 1.0)
+    app.read_first()
+    app.run()
     return 0

@@ -72,16 +72,27 @@ class BoardScreen(Screen[None]):
         self.now = 0.0
         self.overdue = 0
         self.narrow = False
+        self._pending: tuple[BoardSnapshot, float] | None = None
         self.render_cache = RenderCache()
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words, @user, kind:hypothesis, overdue — "
                     "enter keeps it, escape clears", id="filter")
-        yield Horizontal(id="lanes")
+        if self._pending is not None:  # read before the app ran: laid out with the screen
+            self.lanes = [Lane(i, self.render_cache) for i in range(len(self._pending[0].lanes))]
+        yield Horizontal(*self.lanes, id="lanes")
         yield self.status
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.narrow = self.app.size.width < NARROW_WIDTH
+        if self._pending is not None:  # filled before the first frame
+            (snapshot, now), self._pending, self.snapshot = self._pending, None, None
+            await self.apply(snapshot, now, force=True)
+
+    def preset(self, snapshot: BoardSnapshot, now: float) -> None:
+        """The board as read before the screen opens: shown in its first frame."""
+        self._pending = (snapshot, now)
+        self.snapshot = snapshot
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW_WIDTH
