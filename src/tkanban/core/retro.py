@@ -178,44 +178,33 @@ class Retro:
                      f"85th percentile {_dur(self.cycle_p85_seconds)}")
         weeks = ", ".join(f"{w['week']}: {w['done']}" for w in self.throughput)
         lines.append(f"- throughput per week: {weeks or '-'}")
-        lines += ["", "### Closed this month", ""]
+        closed = []
         for item in self.closed:
             box = "" if item["timebox_seconds"] is None else (
                 " (in its box)" if item["overrun_seconds"] == 0
                 else f" ({_dur(item['overrun_seconds'])} over its box)")
-            lines.append(f"- #{item['id']} {item['title']} — {item['kind']}"
-                         f"{', ' + item['outcome'] if item['outcome'] else ''}; cycle time "
-                         f"{_dur(item['cycle_seconds'])}{box}")
-        if not self.closed:
-            lines.append("- nothing")
-        lines += ["", "### Time spent in each lane", ""]
-        for slug, seconds in self.lane_seconds.items():
-            lines.append(f"- {names.get(slug, slug)}: {_dur(seconds)}")
-        lines += ["", "### Time-box extensions", ""]
-        for ext in self.extensions:
-            lines.append(f"- #{ext['id']} {ext['title']}: {ext['reason'] or '(no reason)'} "
-                         f"({ext['author']})")
-        if not self.extensions:
-            lines.append("- none")
-        lines += ["", "### Work in progress now", ""]
-        for item in self.wip:
-            flag = " — **longer than its box**" if item["over_box"] else ""
-            lines.append(f"- #{item['id']} {item['title']} in {names.get(item['lane'], '?')} "
-                         f"for {_dur(item['age_seconds'])}{flag}")
-        if not self.wip:
-            lines.append("- none")
-        lines += ["", "### WIP limits exceeded", ""]
-        exceeded = [(s, n) for s, n in self.wip_exceeded_days.items()]
-        for slug, days in exceeded:
-            lines.append(f"- {names.get(slug, slug)}: over its limit on {days} day(s)")
-        if not exceeded:
-            lines.append("- no lane has a WIP limit")
-        lines += ["", "### Phase decisions", ""]
-        for phase in self.phases:
-            lines.append(f"- {phase['name']}: **{phase['decision']}** "
-                         f"({phase['decided_by']}) — {phase['note'] or phase['goal']}")
-        if not self.phases:
-            lines.append("- none")
+            closed.append(f"- #{item['id']} {item['title']} — {item['kind']}"
+                          f"{', ' + item['outcome'] if item['outcome'] else ''}; cycle time "
+                          f"{_dur(item['cycle_seconds'])}{box}")
+        lines += _section("Closed this month", closed, "- nothing")
+        lines += _section("Time spent in each lane", [
+            f"- {names.get(slug, slug)}: {_dur(seconds)}"
+            for slug, seconds in self.lane_seconds.items()])
+        lines += _section("Time-box extensions", [
+            f"- #{ext['id']} {ext['title']}: {ext['reason'] or '(no reason)'} ({ext['author']})"
+            for ext in self.extensions])
+        lines += _section("Work in progress now", [
+            f"- #{item['id']} {item['title']} in {names.get(item['lane'], '?')} "
+            f"for {_dur(item['age_seconds'])}"
+            + (" — **longer than its box**" if item["over_box"] else "")
+            for item in self.wip])
+        lines += _section("WIP limits exceeded", [
+            f"- {names.get(slug, slug)}: over its limit on {days} day(s)"
+            for slug, days in self.wip_exceeded_days.items()], "- no lane has a WIP limit")
+        lines += _section("Phase decisions", [
+            f"- {phase['name']}: **{phase['decision']}** ({phase['decided_by']}) — "
+            f"{phase['note'] or phase['goal']}"
+            for phase in self.phases])
         lines += ["", "## Cumulative flow", "", "```",
                   *cfd_lines(self.cfd_days, self.cfd, self.lanes, width), "```", ""]
         return "\n".join(lines)
@@ -236,6 +225,11 @@ CFD_SPARE = "+=#%&*"
 
 def cfd_glyph(slug: str, index: int) -> str:
     return CFD_GLYPHS.get(slug, CFD_SPARE[index % len(CFD_SPARE)])
+
+
+def _section(heading: str, items: list[str], empty: str = "- none") -> list[str]:
+    """A Markdown sub-section: its heading, then its items (or ``empty`` when there are none)."""
+    return ["", f"### {heading}", "", *(items or [empty])]
 
 
 def cfd_lines(days: list[str], cfd: dict[str, list[int]], lanes: list[LaneRef],
