@@ -171,11 +171,13 @@ class LaneView(ScrollView, can_focus=False):
             self.virtual_size = Size(0, height)
 
     def set_now(self, now: float) -> None:
+        """A new minute: cards show times in minutes, and their renders are keyed by the
+        minute, so the lane repaints and the shared cache keeps what is still current."""
         self.now = now
-        self.invalidate()
+        self.refresh()
 
     def invalidate(self) -> None:
-        """Drop rendered cards and repaint (after a theme or time change)."""
+        """Drop rendered cards and repaint (after a theme change)."""
         self.cache.clear()
         self.refresh()
 
