@@ -493,3 +493,24 @@ async def test_board_read_before_the_app_runs_is_in_its_first_frame(db_path: Pat
         timer.cancel()
         other.close()
     assert lanes_in_file(store) == {"test-hypothesis": ["Early card"]}
+
+
+async def test_quitting_right_after_moves_keeps_them(db_path: Path, store: Store) -> None:
+    seed(store, "Moved then quit")
+    app = TkanbanApp(store, "main", "alice", poll_interval=3600)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    timer = threading.Timer(1.0, lambda: other.execute("ROLLBACK"))
+    try:
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(app, pilot)
+            other.execute("BEGIN IMMEDIATE")  # another process writes for a second
+            timer.start()
+            await pilot.press("L", "L", "q")  # both moves on screen, neither in the file yet
+            for _ in range(100):  # the app quits by itself once they are saved
+                if app.return_code is not None:
+                    break
+                await pilot.pause(0.05)
+    finally:
+        timer.join()
+        other.close()
+    assert lanes_in_file(store) == {"review-hypothesis": ["Moved then quit"]}

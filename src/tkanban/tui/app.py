@@ -114,6 +114,7 @@ class TkanbanApp(App[None]):
         self._lock = asyncio.Lock()
         self._alerted: set[int] = set()
         self._waiting = False
+        self._quitting = False
         self.done_limit = DONE_PAGE
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
 
@@ -300,6 +301,21 @@ class TkanbanApp(App[None]):
                 await job()
             except TkanbanError as exc:
                 self.notify(visible(str(exc)), severity="error", markup=False, timeout=8)
+
+    async def action_quit(self) -> None:
+        """Quit once the changes already on screen are in the file: a move is drawn before it
+        is written, and quitting at once used to drop it. Quitting again does not wait."""
+        pending = [w for w in self.workers if w.group == "db" and not w.is_finished]
+        if not pending or self._quitting:
+            self.exit()
+            return
+        self._quitting = True
+
+        async def when_saved() -> None:
+            await self.workers.wait_for_complete(pending)
+            self.exit()
+
+        self.run_worker(when_saved(), group="quit")
 
     def enqueue(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run ``job`` after every earlier one, off the event loop's message queue."""
@@ -593,7 +609,7 @@ class TkanbanApp(App[None]):
         elif action in ("move_next", "move_previous"):
             self.request_move(1 if action == "move_next" else -1)
         elif action == "quit":
-            self.exit()
+            await self.action_quit()
         else:
             await self.board_screen.run_action(action)
 
