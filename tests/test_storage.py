@@ -22,6 +22,10 @@ MOUNTINFO = """\
 46 22 0:41 / /mnt/team/sub rw shared:26 - tmpfs tmpfs rw
 47 22 0:42 / /mnt/vm rw shared:27 - virtiofs share rw
 48 22 0:43 / /mnt/p9 rw shared:28 - 9p host rw,trans=virtio
+49 22 0:44 / /mnt/gdrive rw,nosuid shared:29 - fuse.rclone gdrive: rw,user_id=1000
+50 22 0:45 / /mnt/bucket rw shared:30 - fuse.s3fs s3fs rw,user_id=0
+51 22 0:46 / /mnt/dav rw shared:31 - davfs https://dav.lab/ rw
+52 22 0:47 / /mnt/gluster rw shared:32 - fuse.glusterfs gl:/vol rw,user_id=0
 """
 
 
@@ -35,7 +39,11 @@ MOUNTINFO = """\
         ("/mnt/nolock/board.db", True, "nfs", "nolock"),
         ("/mnt/smb/board.db", True, "cifs", "nobrl"),
         ("/mnt/smb ok/board.db", True, "smb3", None),
-        ("/home/ann/remote/board.db", True, "fuse.sshfs", None),
+        ("/home/ann/remote/board.db", True, "fuse.sshfs", "on this machine only"),
+        ("/mnt/gdrive/board.db", True, "fuse.rclone", "on this machine only"),
+        ("/mnt/bucket/board.db", True, "fuse.s3fs", "on this machine only"),
+        ("/mnt/dav/board.db", True, "davfs", "on this machine only"),
+        ("/mnt/gluster/board.db", True, "fuse.glusterfs", None),
         ("/mnt/locallock/board.db", True, "nfs4", "local_lock=all"),
         ("/mnt/vm/board.db", True, "virtiofs", None),
         ("/mnt/p9/board.db", True, "9p", None),

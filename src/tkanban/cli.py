@@ -10,7 +10,9 @@ import argparse
 import getpass
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -140,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     ll.add_argument("limit", type=int)
     lane.add_parser("list", help="list lanes", parents=[common])
 
+    command("check", "check the whole board file for damage (SQLite's full integrity check)")
+
+    p = command("backup", "copy the board file, consistently, while others may be writing")
+    p.add_argument("dest", metavar="PATH", help="the new file to write (it must not exist)")
+
     p = command("retro", "the monthly retro: learnings and flow figures")
     p.add_argument("--month", metavar="YYYY-MM", help="the month (default: this month, UTC)")
     p.add_argument("--format", choices=["markdown", "json"], default="markdown")
@@ -168,7 +175,9 @@ def _out(text: str) -> None:
 
 
 def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from tkanban.core.text import json_safe
+
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _card_line(card: Any, now: float) -> str:
@@ -186,21 +195,37 @@ def _card_line(card: Any, now: float) -> str:
     return f"#{card.id:<5} {card.lane:<25} {card.kind:<10} {card.title}{outcome}{box}{who}"
 
 
+def _creates(args: argparse.Namespace) -> tuple[bool, bool]:
+    """Whether the command may create the board file, and the named board in it. Commands
+    that add something to an empty board do; reading never writes, and a command that needs
+    a card cannot start a board (a typo in --db would leave a ghost board behind)."""
+    command = args.command
+    adds = command in ("add", "demo") or (command, getattr(args, "phase_command", None)) == (
+        "phase", "start") or (command, getattr(args, "lane_command", None)) == ("lane", "limit")
+    return adds or command == "import", adds
+
+
 class Context:
     """What every command needs: the open store, the board name, the user, the clock."""
 
-    def __init__(self, args: argparse.Namespace, *, create_board: bool = True) -> None:
+    def __init__(self, args: argparse.Namespace, *, create: bool = False,
+                 create_board: bool = False) -> None:
         from tkanban.core.queries import board_exists
         from tkanban.core.records import DEFAULT_BOARD
         from tkanban.core.store import Store
 
         explicit = getattr(args, "db", None)
         self.path = resolve_db_path(explicit)
-        if not explicit and not os.environ.get("TKANBAN_DB") and self.path == default_db_path():
+        if (create and not explicit and not os.environ.get("TKANBAN_DB")
+                and self.path == default_db_path()):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.board = getattr(args, "board", None) or DEFAULT_BOARD
         self.user = _user(args)
-        self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"))
+        self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"),
+                                create=create)
+        if self.store.upgrade_backup is not None:
+            print(f"{PROG}: the board file was upgraded to this tkanban's format; the file as "
+                  f"it was is kept at {self.store.upgrade_backup}", file=sys.stderr)
         if create_board and not board_exists(self.store, self.board):
             from tkanban.core.board import ensure_board
 
@@ -355,18 +380,26 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
-def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
+def read_export(source: str) -> Any:
+    """The export in the file ``source`` ('-' for stdin), checked whole: before a board file
+    is opened, so a bad export leaves nothing behind."""
     from tkanban.core.errors import ValidationError
-    from tkanban.core.transfer import import_json
+    from tkanban.core.exchange import parse_export
 
     try:
-        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
+        raw = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
         data = json.loads(raw)
     except OSError as exc:
-        raise ValidationError(f"cannot read {args.file}: {exc.strerror}") from None
+        raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{args.file} is not valid JSON ({exc})") from None
-    counts = import_json(ctx.store, data)
+        raise ValidationError(f"{source} is not valid JSON ({exc})") from None
+    return parse_export(data)
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.transfer import import_json
+
+    counts = import_json(ctx.store, args.export)
     print(f"imported {counts['boards']} board(s), {counts['cards']} card(s), "
           f"{counts['log']} log entries, {counts['phases']} phase(s)")
 
@@ -450,6 +483,28 @@ def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
         _out(retro.to_markdown())
 
 
+def cmd_check(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.errors import BoardFileError
+
+    problems = ctx.store.integrity_problems()
+    if problems:
+        raise BoardFileError(
+            f"the board file is damaged ({'; '.join(problems[:3])}): {ctx.path}; restore a "
+            "copy made by 'tkanban backup', or save what still reads with 'tkanban export'")
+    _out(f"ok: {ctx.path} passes SQLite's full integrity check")
+
+
+def cmd_backup(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.errors import BoardFileError
+
+    dest = Path(args.dest).expanduser()
+    problems = ctx.store.backup(dest)
+    if problems:
+        raise BoardFileError(f"copied to {dest}, but the copy fails the integrity check "
+                             f"({problems[0]}): the board file is damaged")
+    _out(f"copied {ctx.path} to {dest} ({dest.stat().st_size:,} bytes, integrity ok)")
+
+
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.demo import fill_demo
 
@@ -463,7 +518,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "timebox": cmd_timebox,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
-    "retro": cmd_retro,
+    "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,
 }
 
 
@@ -482,21 +537,71 @@ def open_board(args: argparse.Namespace) -> int:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from tkanban.core.errors import TkanbanError
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (rolling back a write in flight) and exit."""
 
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_stopped_by: list[int] = []
+
+
+def _stop(signum: int, frame: object) -> None:
+    if not _stopped_by:
+        _stopped_by.append(signum)
+        raise Stopped(signum)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """Turn SIGTERM and SIGHUP (a closed terminal, a dropped SSH session) into an exception,
+    so that a write in flight is rolled back or committed whole and the command exits
+    cleanly, rather than dying between two statements."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        return open_board(args)
+    _stopped_by.clear()
+    previous = _stop_on_signals()
     try:
-        if args.command is None:
-            return open_board(args)
-        ctx = Context(args, create_board=args.command != "import")
+        status = _run(args)
+    except BaseException:
+        # the signal may also surface through another exception raised while unwinding
+        if not _stopped_by:
+            raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if _stopped_by:
+        name = signal.Signals(_stopped_by[0]).name
+        print(f"{PROG}: stopped by {name}; nothing was left half-written", file=sys.stderr)
+        return 128 + _stopped_by[0]
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tkanban.core.errors import TkanbanError
+
+    try:
+        if args.command == "import":
+            args.export = read_export(args.file)
+        create_file, create_board = _creates(args)
+        ctx = Context(args, create=create_file, create_board=create_board)
         try:
             COMMANDS[args.command](ctx, args)
         finally:
             ctx.store.close()
     except TkanbanError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        from tkanban.core.text import visible
+
+        print(f"{PROG}: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

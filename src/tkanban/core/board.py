@@ -31,6 +31,7 @@ from tkanban.core.queries import (
     load_board,
     load_lanes,
     mentions_of,
+    no_board,
     seen_key,
     unread_mentions,
 )
@@ -55,7 +56,7 @@ from tkanban.core.timebox import format_duration
 def _board_id(session: Session, name: str) -> int:
     board_id = session.exec(select(Board.id).where(Board.name == name)).first()
     if board_id is None:
-        raise NotFoundError(f"no board named {name!r} in this file")
+        raise no_board(name, session.exec(select(Board.name).order_by(Board.name)).all())
     return board_id
 
 

@@ -38,10 +38,19 @@ ENTRY_COLUMNS = ("id", "card_id", "author", "at", "kind", "text", "data", "metri
 _CARD = ", ".join(CARD_COLUMNS)
 
 
+def no_board(name: str, names: Sequence[str]) -> NotFoundError:
+    """The error for a board missing from a file that holds the boards ``names``."""
+    if names:
+        return NotFoundError(f"no board named {name!r} in this file (boards here: "
+                             f"{', '.join(names)}; choose one with --board)")
+    return NotFoundError(f"no board named {name!r} in this file (it holds no board yet)")
+
+
 def board_id(conn: sqlite3.Connection, name: str) -> int:
     row = conn.execute("SELECT id FROM board WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFoundError(f"no board named {name!r} in this file")
+        names = [n for (n,) in conn.execute("SELECT name FROM board ORDER BY name")]
+        raise no_board(name, names)
     return int(row[0])
 
 

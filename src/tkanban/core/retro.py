@@ -15,6 +15,7 @@ from typing import Any
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES
 from tkanban.core.records import DONE, TODO
+from tkanban.core.text import markdown
 from tkanban.core.timebox import format_duration, iso
 
 DAY = 86400.0
@@ -156,8 +157,11 @@ class Retro:
             "cumulative_flow": {"days": self.cfd_days, "lanes": self.cfd},
         }
 
-    def to_markdown(self, width: int = 60) -> str:
-        names = {lane.slug: lane.name for lane in self.lanes}
+    def to_markdown(self, width: int = 60, *, escape: bool = True) -> str:
+        """The report as Markdown, user text escaped (``escape=False``: as plain lines, for a
+        screen that shows user text literally itself)."""
+        md = markdown if escape else _one_block
+        names = {lane.slug: md(lane.name) for lane in self.lanes}
         lines = [f"# Retro {self.month}", ""]
         total = sum(self.hypotheses.values())
         lines += ["## Hypotheses", "",
@@ -166,8 +170,8 @@ class Retro:
         if self.learnings:
             lines += ["### Learnings", ""]
             for item in self.learnings:
-                conclusion = item["conclusion"] or "(no conclusion written)"
-                lines.append(f"- **{item['outcome']}** #{item['id']} {item['title']}: "
+                conclusion = md(item["conclusion"], indent="  ") or "(no conclusion written)"
+                lines.append(f"- **{item['outcome']}** #{item['id']} {md(item['title'])}: "
                              f"{conclusion}")
             lines.append("")
         lines += ["## Flow", "", f"- tasks done: {self.tasks_done}"]
@@ -183,7 +187,7 @@ class Retro:
             box = "" if item["timebox_seconds"] is None else (
                 " (in its box)" if item["overrun_seconds"] == 0
                 else f" ({_dur(item['overrun_seconds'])} over its box)")
-            closed.append(f"- #{item['id']} {item['title']} — {item['kind']}"
+            closed.append(f"- #{item['id']} {md(item['title'])} — {item['kind']}"
                           f"{', ' + item['outcome'] if item['outcome'] else ''}; cycle time "
                           f"{_dur(item['cycle_seconds'])}{box}")
         lines += _section("Closed this month", closed, "- nothing")
@@ -191,10 +195,11 @@ class Retro:
             f"- {names.get(slug, slug)}: {_dur(seconds)}"
             for slug, seconds in self.lane_seconds.items()])
         lines += _section("Time-box extensions", [
-            f"- #{ext['id']} {ext['title']}: {ext['reason'] or '(no reason)'} ({ext['author']})"
+            f"- #{ext['id']} {md(ext['title'])}: {md(ext['reason'], indent='  ') or '(no reason)'}"
+            f" ({md(ext['author'])})"
             for ext in self.extensions])
         lines += _section("Work in progress now", [
-            f"- #{item['id']} {item['title']} in {names.get(item['lane'], '?')} "
+            f"- #{item['id']} {md(item['title'])} in {names.get(item['lane'], '?')} "
             f"for {_dur(item['age_seconds'])}"
             + (" — **longer than its box**" if item["over_box"] else "")
             for item in self.wip])
@@ -202,12 +207,16 @@ class Retro:
             f"- {names.get(slug, slug)}: over its limit on {days} day(s)"
             for slug, days in self.wip_exceeded_days.items()], "- no lane has a WIP limit")
         lines += _section("Phase decisions", [
-            f"- {phase['name']}: **{phase['decision']}** ({phase['decided_by']}) — "
-            f"{phase['note'] or phase['goal']}"
+            f"- {md(phase['name'])}: **{phase['decision']}** ({md(phase['decided_by'] or '')}) — "
+            f"{md(phase['note'] or phase['goal'], indent='  ')}"
             for phase in self.phases])
         lines += ["", "## Cumulative flow", "", "```",
                   *cfd_lines(self.cfd_days, self.cfd, self.lanes, width), "```", ""]
         return "\n".join(lines)
+
+
+def _one_block(text: str, *, indent: str = "") -> str:
+    return ("\n" + indent).join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _dur(seconds: float | None) -> str:

@@ -4,7 +4,10 @@ SQLite's rollback journal is safe across machines only when the filesystem passe
 locks between them. On Linux the mount table (``/proc/self/mountinfo``) says which filesystem
 holds a path and whether cross-machine locking was switched off (``nolock``, ``nobrl``,
 ``local_lock=``), so tkanban can poll less often, wait longer for locks, and refuse to write
-where two machines could corrupt the file.
+where two machines could corrupt the file. FUSE filesystems over SSH, HTTP or object stores
+(sshfs, rclone, s3fs, davfs ...) keep locks on the machine that takes them, and the folders of
+sync tools (Dropbox, OneDrive, Syncthing, iCloud ...) copy files rather than lock them: a board
+there is read-only too, unless the user says one machine alone writes (``--storage local``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,34 @@ NETWORK_FSTYPES = frozenset({
     "davfs", "fuse.davfs", "fuse.s3fs", "ncpfs", "coda", "ocfs2", "gfs2", "beegfs",
 })
 MODES = ("auto", "local", "network")
+LOCAL_LOCK_FSTYPES = frozenset({
+    "fuse.sshfs", "sshfs", "fuse.rclone", "rclone", "fuse.s3fs", "s3fs", "davfs",
+    "fuse.davfs", "fuse.davfs2", "fuse.gcsfuse", "gcsfuse", "fuse.goofys", "fuse.blobfuse",
+    "fuse.blobfuse2", "fuse.mountpoint-s3", "fuse.onedriver", "fuse.google-drive-ocamlfuse",
+    "fuse.gvfsd-fuse", "fuse.curlftpfs", "curlftpfs", "fuse.httpdirfs",
+})
+"""Network filesystems that take locks on this machine only (FUSE over SSH, WebDAV, FTP, HTTP
+or an object store): two machines writing through them could corrupt the board."""
+NETWORK_FSTYPES = NETWORK_FSTYPES | LOCAL_LOCK_FSTYPES
+SYNC_MARKERS = (
+    (".stfolder", "Syncthing"),
+    (".dropbox", "Dropbox"),
+    (".dropbox.cache", "Dropbox"),
+    (".sync/ID", "Resilio Sync"),
+    (".nextcloudsync.log", "Nextcloud"),
+    (".owncloudsync.log", "ownCloud"),
+    (".megaignore", "MEGA"),
+    (".tmp.drivedownload", "Google Drive"),
+    (".icloud", "iCloud"),
+)
+"""Files or folders that sync tools keep at the top of the folder they sync."""
+SYNC_FOLDER_NAMES = (
+    ("Mobile Documents", "iCloud"), ("iCloud Drive", "iCloud"), ("iCloudDrive", "iCloud"),
+    ("CloudStorage", "a cloud storage app"), ("OneDrive", "OneDrive"), ("Dropbox", "Dropbox"),
+    ("Google Drive", "Google Drive"), ("pCloudDrive", "pCloud"),
+)
+"""Folder names (on the path to the board file) that sync tools use for what they sync;
+``OneDrive`` also matches ``OneDrive - Company`` and ``OneDrive-Personal``."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +68,12 @@ class StorageInfo:
     mount_point: str
     no_lock_reason: str | None = None
     forced: bool = False
+    sync_tool: str | None = None
 
     @property
     def label(self) -> str:
+        if self.sync_tool and not self.forced:
+            return f"synced folder ({self.sync_tool})"
         if not self.network:
             return "local"
         return f"network ({self.fstype})" if self.fstype else "network"
@@ -77,6 +111,9 @@ def parse_mountinfo(text: str) -> list[Mount]:
 
 
 def _no_lock_reason(mount: Mount) -> str | None:
+    if mount.fstype in LOCAL_LOCK_FSTYPES:
+        return (f"the {mount.fstype} mount at {mount.mount_point} keeps file locks on this "
+                "machine only (and caches what it reads)")
     if "nolock" in mount.options:
         return f"the {mount.fstype} mount at {mount.mount_point} has locking off (nolock)"
     if "nobrl" in mount.options:
@@ -88,8 +125,39 @@ def _no_lock_reason(mount: Mount) -> str | None:
     return None
 
 
+def sync_folder(folder: Path) -> tuple[str, str] | None:
+    """The sync tool whose folder holds ``folder`` and the evidence (a marker file or a folder
+    name), or None: the folder and each folder above it are looked at."""
+    folder = Path(os.path.realpath(folder))
+    for place in (folder, *folder.parents):
+        for marker, tool in SYNC_MARKERS:
+            if os.path.lexists(place / marker):
+                return tool, str(place / marker)
+        try:
+            for entry in os.scandir(place):
+                name = entry.name
+                if name.endswith(".db") and name.startswith((".sync_", "._sync_")):
+                    return "Nextcloud or ownCloud", entry.path
+        except OSError:
+            pass
+        for name, tool in SYNC_FOLDER_NAMES:
+            if place.name == name or (name == "OneDrive" and place.name.startswith(
+                    ("OneDrive - ", "OneDrive-"))):
+                return tool, str(place)
+    return None
+
+
+def _sync_reason(found: tuple[str, str] | None) -> str | None:
+    if found is None:
+        return None
+    tool, evidence = found
+    return (f"the board file is in a folder synced by {tool} ({evidence}), which copies files "
+            "instead of locking them")
+
+
 def detect(path: Path, mountinfo: str | None = None, override: str = "auto") -> StorageInfo:
-    """The filesystem holding ``path`` (a file that may not exist yet), per the mount table.
+    """The filesystem holding ``path`` (a file that may not exist yet), per the mount table,
+    and whether a sync tool copies its folder.
 
     ``override`` is ``local`` or ``network`` to skip detection (``--storage``); a forced
     ``local`` also trusts locking.
@@ -104,19 +172,23 @@ def detect(path: Path, mountinfo: str | None = None, override: str = "auto") -> 
                                                                 errors="replace")
         except OSError:
             mountinfo = ""
-    target = os.path.realpath(path.absolute().parent if not path.is_dir() else path)
+    folder = path.absolute().parent if not path.is_dir() else path.absolute()
+    target = os.path.realpath(folder)
     best: Mount | None = None
     for mount in parse_mountinfo(mountinfo):
         point = mount.mount_point.rstrip("/") or "/"
         inside = target == point or target.startswith(point + "/") or point == "/"
         if inside and (best is None or len(point) >= len(best.mount_point.rstrip("/") or "/")):
             best = mount
+    synced = sync_folder(folder)
+    sync_tool = synced[0] if synced else None
     if override == "network":
         fstype = best.fstype if best else ""
-        return StorageInfo(True, fstype, best.mount_point if best else "",
-                           _no_lock_reason(best) if best else None, forced=True)
+        reason = (_no_lock_reason(best) if best else None) or _sync_reason(synced)
+        return StorageInfo(True, fstype, best.mount_point if best else "", reason, forced=True,
+                           sync_tool=sync_tool)
     if best is None:
-        return StorageInfo(False, "", "")
+        return StorageInfo(False, "", "", _sync_reason(synced), sync_tool=sync_tool)
     network = best.fstype in NETWORK_FSTYPES or best.fstype.startswith("nfs")
-    return StorageInfo(network, best.fstype, best.mount_point,
-                       _no_lock_reason(best) if network else None)
+    reason = (_no_lock_reason(best) if network else None) or _sync_reason(synced)
+    return StorageInfo(network, best.fstype, best.mount_point, reason, sync_tool=sync_tool)

@@ -19,6 +19,7 @@ import re
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -150,6 +151,25 @@ class FileCheck:
     schema: int
 
 
+JOURNAL_MAGIC = b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
+SQLITE_READONLY_ROLLBACK = 776
+"""SQLite's answer to a read-only connection that finds a hot journal it cannot roll back."""
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def has_hot_journal(path: Path) -> bool:
+    """Whether an interrupted write left its rollback journal next to ``path``. (A journal of a
+    write still running looks the same; SQLite tells the two apart by the lock.)"""
+    try:
+        with journal_path(path).open("rb") as handle:
+            return handle.read(8) == JOURNAL_MAGIC
+    except OSError:
+        return False
+
+
 def _ro_uri(path: Path) -> str:
     return f"file:{quote(str(path.absolute()))}?mode=ro"
 
@@ -158,9 +178,20 @@ def _rw_uri(path: Path) -> str:
     return f"file:{quote(str(path.absolute()))}?mode=rwc"
 
 
+def _interrupted(path: Path) -> ReadOnlyError:
+    return ReadOnlyError(
+        f"an interrupted write left its journal ({journal_path(path).name}) next to the board "
+        f"file, and the file or its folder is read-only, so it cannot be rolled back: run tkanban "
+        f"on it once with write access (or ask its owner to), and it heals itself: {path}"
+    )
+
+
 def translate(exc: BaseException, path: Path) -> TkanbanError:
     """Turn an SQLite error into a one-line message for the user."""
-    orig = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    cause = getattr(exc, "orig", None) or exc
+    if getattr(cause, "sqlite_errorcode", None) == SQLITE_READONLY_ROLLBACK:
+        return _interrupted(path)
+    orig = " ".join(str(cause).split())
     text = orig.lower()
     if "locked" in text or "busy" in text:
         return LockedError(f"the board file is locked by another process; try again: {path}")
@@ -184,15 +215,41 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and bool(stat.S_IMODE(mode) & 0o222)
 
 
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def _too_new(path: Path, schema: int, requires: str | None) -> BoardFileError:
+    written = (f"board schema {schema}; this tkanban reads up to {SCHEMA_VERSION}")
+    if requires and _version_tuple(requires) > _version_tuple(__version__):
+        return BoardFileError(f"this board needs tkanban >= {requires} (this is tkanban "
+                              f"{__version__}; {written}): {path}")
+    return BoardFileError(f"this board was written by a newer tkanban ({written}): {path}")
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"))
+
+
 def check_file(path: Path) -> FileCheck:
-    """Make sure ``path`` is a tkanban board (or absent), without changing a byte of it."""
-    if not path.exists():
+    """Make sure ``path`` is a tkanban board (or absent) without changing a byte of it, except
+    to roll back a write that was interrupted (as any SQLite client would on its first read)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         parent = path.absolute().parent
         if not parent.is_dir():
-            raise BoardFileError(f"the folder for the board file does not exist: {parent}")
+            raise BoardFileError(f"the folder for the board file does not exist: {parent}") from None
         return FileCheck(exists=False, readonly=not _writable(parent), schema=0)
-    if path.is_dir():
+    except NotADirectoryError:
+        raise BoardFileError(f"a part of the board file's path is not a folder: {path}") from None
+    except PermissionError:
+        raise BoardFileError(f"no permission to reach the board file: {path}") from None
+    if stat.S_ISDIR(mode):
         raise BoardFileError(f"the board file is a folder: {path}")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+        raise BoardFileError(f"the board file is not a regular file ({kind}): {path}")
     try:
         with path.open("rb") as handle:
             header = handle.read(100)
@@ -205,8 +262,16 @@ def check_file(path: Path) -> FileCheck:
         return FileCheck(exists=True, readonly=readonly, schema=0)
     if len(header) < 100 or not header.startswith(SQLITE_HEADER):
         raise BoardFileError(f"not a tkanban board (not an SQLite database): {path}")
+    header_app_id = int.from_bytes(header[68:72], "big")
+    if header_app_id not in (0, APPLICATION_ID):
+        raise BoardFileError(f"not a tkanban board (an SQLite file of another application): {path}")
+    uri = _ro_uri(path)
+    if header_app_id == APPLICATION_ID and has_hot_journal(path):
+        if readonly:
+            raise _interrupted(path)
+        uri = uri.replace("mode=ro", "mode=rw")  # the first read rolls the journal back
     try:
-        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=LOCAL_BUSY_TIMEOUT)
+        conn = sqlite3.connect(uri, uri=True, timeout=LOCAL_BUSY_TIMEOUT)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             schema = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -216,11 +281,11 @@ def check_file(path: Path) -> FileCheck:
                     f"not a tkanban board (an SQLite file of another application): {path}"
                 )
             if schema > SCHEMA_VERSION:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'requires'").fetchone()
-                needed = row[0] if row else f"a version with board schema {schema}"
-                raise BoardFileError(
-                    f"this board needs tkanban >= {needed} (this is tkanban {__version__}): {path}"
-                )
+                try:
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'requires'").fetchone()
+                except sqlite3.DatabaseError:
+                    row = None
+                raise _too_new(path, schema, row[0] if row else None)
             status = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
             if status != "ok":
                 detail = " ".join(status.replace("*", " ").split())
@@ -236,6 +301,44 @@ def check_file(path: Path) -> FileCheck:
             f"read-only so it cannot be switched back: {path}"
         )
     return FileCheck(exists=True, readonly=readonly, schema=schema)
+
+
+def integrity_problems(conn: sqlite3.Connection, limit: int = 20) -> list[str]:
+    """What SQLite's full integrity check and the foreign-key check find (empty when sound).
+    Unlike the quick check run on opening, this reads every index against its table."""
+    found = [row[0] for row in conn.execute(f"PRAGMA integrity_check({int(limit)})")]
+    if found == ["ok"]:
+        found = []
+    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check").fetchmany(limit):
+        found.append(f"row {rowid} of {table} points to a missing {parent}")
+    return [" ".join(problem.replace("*", " ").split()) for problem in found]
+
+
+def copy_database(source: sqlite3.Connection, dest: Path) -> list[str]:
+    """Copy an open database to a new file ``dest`` with SQLite's online backup (a consistent
+    snapshot, even while other processes write); returns the copy's integrity problems. The
+    copy appears under its name only once complete and on disk."""
+    dest = dest.absolute()
+    if dest.exists():
+        raise BoardFileError(f"{dest} already exists; give a new file name")
+    if not dest.parent.is_dir():
+        raise BoardFileError(f"the folder for the copy does not exist: {dest.parent}")
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target)
+            problems = integrity_problems(target)
+        finally:
+            target.close()
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise BoardFileError(f"cannot write the copy ({exc.strerror}): {dest}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return problems
 
 
 class Store:
@@ -259,6 +362,8 @@ class Store:
             return conn
 
         self._connect = connect
+        self.upgrade_backup: Path | None = None
+        """Where the file was copied before a schema upgrade on opening, if it was."""
         self._engines: dict[str, Engine] = {}
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
@@ -289,20 +394,29 @@ class Store:
         busy_timeout: float | None = None,
         readonly: bool | None = None,
         storage: str = "auto",
+        create: bool = True,
     ) -> Store:
         """Check, create or migrate the board file at ``path`` and return a store on it.
 
         ``storage`` is ``auto`` (read the mount table), ``local`` or ``network``. On a network
         filesystem the busy timeout is longer; where it has cross-machine locking switched off,
-        the board opens read-only, since two machines writing could corrupt it.
+        or a sync tool copies the folder, the board opens read-only, since two machines
+        writing could corrupt it. With ``create`` false, a missing or empty file is refused
+        rather than made a board: reading never writes.
         """
-        info = detect(path, override=storage)
         found = check_file(path)
+        if not create and found.schema == 0:
+            state = "the file is empty" if found.exists else "the file does not exist"
+            raise BoardFileError(
+                f"there is no board at {path} ({state}); 'tkanban add', 'tkanban demo', "
+                "'tkanban import' or the board itself create one"
+            )
+        info = detect(path, override=storage)
         is_ro = found.readonly if readonly is None else (readonly or found.readonly)
         reason = ""
         if info.no_lock_reason:
             reason = (f"{info.no_lock_reason}, so two machines writing could corrupt the board; "
-                      "it opens read-only (if only this machine uses it: --storage local)")
+                      "it opens read-only (if only this machine writes to it: --storage local)")
             if not found.exists:
                 raise BoardFileError(f"cannot create a board there: {reason}: {path}")
             is_ro = True
@@ -334,12 +448,25 @@ class Store:
                             "work across machines, and could not be switched back while it is "
                             f"open elsewhere: {self.path}"
                         )
+                if 0 < found.schema < SCHEMA_VERSION:
+                    self.upgrade_backup = self._backup_before_upgrade(conn, found.schema)
                 if found.schema < SCHEMA_VERSION:
                     self._migrate(conn)
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             raise translate(exc, self.path) from None
+
+    def _backup_before_upgrade(self, conn: sqlite3.Connection, schema: int) -> Path:
+        """Copy the file as it is before its schema is upgraded, next to it."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock()))
+        dest = self.path.with_name(f"{self.path.name}.schema{schema}-{stamp}.bak")
+        problems = copy_database(conn, dest)
+        if problems:
+            dest.unlink(missing_ok=True)
+            raise BoardFileError(f"the board file is damaged ({problems[0]}), so it is not "
+                                 f"upgraded: {self.path}")
+        return dest
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -401,6 +528,41 @@ class Store:
                     session.begin():
                 yield session
         except DBAPIError as exc:
+            raise translate(exc, self.path) from None
+
+    def integrity_problems(self) -> list[str]:
+        """The full integrity check of the file (slower than the check on opening: it reads
+        every index against its table); empty when the file is sound."""
+        try:
+            conn = self._connect()
+            try:
+                return integrity_problems(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            problem = translate(exc, self.path)
+            if isinstance(problem, LockedError):
+                raise problem from None
+            return [str(exc)]
+
+    def mark_damaged(self, problems: list[str]) -> None:
+        """Refuse every write from now on: writing to a damaged file spreads the damage."""
+        self.readonly = True
+        self.readonly_reason = f"the board file is damaged ({problems[0]})"
+
+    def backup(self, dest: Path) -> list[str]:
+        """A consistent copy of the board file at ``dest`` (made while others may write);
+        returns the copy's integrity problems, empty when sound."""
+        if dest.absolute() == self.path.absolute() or (
+                dest.exists() and self.path.exists() and dest.samefile(self.path)):
+            raise BoardFileError(f"the copy cannot be the board file itself: {dest}")
+        try:
+            conn = self._connect()
+            try:
+                return copy_database(conn, dest)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
             raise translate(exc, self.path) from None
 
     def data_version(self) -> int:

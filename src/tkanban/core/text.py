@@ -2,8 +2,10 @@
 
 Text from users (titles, logs, names) is data. On the way in it is normalised (NFC) and refused
 when it holds control characters or lone surrogates; on the way out, anything a terminal could
-interpret (ESC, OSC, C1 bytes) is replaced by a visible symbol, in case a file was written by
-another tool.
+interpret (ESC, OSC, C1 bytes) and the bidirectional controls that reorder what follows them
+(U+202A-202E, U+2066-2069) are replaced by visible marks, in case a file was written by another
+tool. JSON keeps the text exactly, with those characters as ``\\u`` escapes; Markdown gets it
+escaped, so that no user text becomes a heading, a list, a link or HTML.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ LINE_MAX = 500
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SHOWN_AS_MARKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BIDI = {0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO",
+         0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
+"""Bidirectional controls, shown by their Unicode abbreviations (``⟨RLO⟩``) instead of
+obeyed: obeyed, they make text read in another order than it is stored."""
+_JSON_ESCAPED = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NAME = re.compile(r"^[\w.\-]+$")
 
 
@@ -56,8 +64,9 @@ def clean_name(value: str, field: str = "user name") -> str:
 def visible(text: str, *, multiline: bool = True) -> str:
     """Replace every character a terminal could act on with a visible stand-in.
 
-    C0 controls become their Unicode control pictures (ESC shows as ␛), DEL shows as ␡ and C1
-    controls as ¿. Newlines and tabs are kept when ``multiline``.
+    C0 controls become their Unicode control pictures (ESC shows as ␛), DEL shows as ␡, C1
+    controls as ¿ and bidirectional controls as their names (``⟨RLO⟩``). Newlines and tabs are
+    kept when ``multiline``.
     """
 
     def swap(match: re.Match[str]) -> str:
@@ -68,7 +77,46 @@ def visible(text: str, *, multiline: bool = True) -> str:
             return chr(0x2400 + code)
         if code == 0x7F:
             return "\u2421"
+        if code in _BIDI:
+            return f"\u27e8{_BIDI[code]}\u27e9"
         return "\u00bf"
 
     text = _SURROGATE.sub("\ufffd", text)
-    return _CONTROL_ONE_LINE.sub(swap, text)
+    return _SHOWN_AS_MARKS.sub(swap, text)
+
+
+def json_safe(document: str) -> str:
+    """A JSON document (from ``json.dumps`` with ``ensure_ascii=False``) with DEL, C1 and
+    bidirectional controls written as ``\\uXXXX`` escapes: the same data, but nothing a
+    terminal acts on when the JSON is printed. (JSON escapes C0 controls itself; these
+    characters can only stand inside strings, where an escape means the same.)"""
+    return _JSON_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+
+
+_MD_INLINE = re.compile(r"[\\`*_\[\]|~]")
+_MD_LINE_START = re.compile(r"^([#+=:-]|\d+[.)])")
+
+
+def markdown(text: str, *, indent: str = "") -> str:
+    """User text for a Markdown document: shown as the text it is, never as structure.
+
+    Characters a terminal acts on become visible marks (as on the board); ``& < >`` become
+    entities (no HTML); emphasis, code, link and table characters are backslash-escaped; a
+    line that would start a heading, a list, a quote or a setext underline has its first
+    character escaped. Lines after the first get ``indent``, so that text inside a list item
+    stays inside it; blank lines are dropped for the same reason.
+    """
+    text = visible(text).replace("\t", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(), text)
+    lines = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        match = _MD_LINE_START.match(line)
+        if match:
+            end = match.end()
+            line = line[:end - 1] + "\\" + line[end - 1:]
+        lines.append(line)
+    return ("\n" + indent).join(lines)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, insert, text
+from sqlalchemy import delete, func, insert
 from sqlmodel import SQLModel, col, select
 
 from tkanban import __version__
 from tkanban.core.errors import ValidationError
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Phase
+from tkanban.core.exchange import FORMAT, FORMAT_VERSION, Export, parse_export
+from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Phase
 from tkanban.core.queries import get_card, list_cards
 from tkanban.core.store import SCHEMA_VERSION, Store, find_mentions
+from tkanban.core.text import json_safe, markdown
 from tkanban.core.timebox import format_duration, local_time
-
-FORMAT = "tkanban-export"
-FORMAT_VERSION = 1
 
 
 def _row(obj: SQLModel, drop: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -63,80 +62,95 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
 
 
 def import_json(store: Store, data: Any) -> dict[str, int]:
-    """Load an export into this file, which must hold no cards yet. Returns counts."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValidationError("not a tkanban export (no 'format': 'tkanban-export')")
-    if data.get("format_version", 0) > FORMAT_VERSION:
-        raise ValidationError("this export was written by a newer tkanban")
-    boards = data.get("boards")
-    if not isinstance(boards, list):
-        raise ValidationError("a tkanban export lists its boards under 'boards'")
+    """Load an export into this file, which must hold no cards yet. Returns counts.
+
+    The whole export is checked first (``exchange.parse_export``; pass its result to skip
+    that) and written in one transaction: all of it or, on any problem or interruption,
+    nothing."""
+    export = data if isinstance(data, Export) else parse_export(data)
     counts = {"boards": 0, "cards": 0, "log": 0, "phases": 0}
-    try:
-        with store.write() as session:
-            if session.exec(select(func.count()).select_from(Card)).one():
-                raise ValidationError(
-                    "import goes into a new board file, and this one already has cards; "
-                    "give another file with --db NEW.db"
-                )
-            for board_data in boards:
-                name = board_data["name"]
-                old = session.exec(select(Board).where(Board.name == name)).first()
-                if old is not None:
-                    session.execute(delete(Phase).where(col(Phase.board_id) == old.id))
-                    session.execute(delete(Lane).where(col(Lane.board_id) == old.id))
-                    session.delete(old)
-                    session.flush()
-                board = Board(name=name, created_at=board_data["created_at"])
-                session.add(board)
-                session.flush()
-                for lane in board_data["lanes"]:
-                    session.add(Lane(board_id=board.id, **lane))
-                session.flush()
-                cards = [{**card, "board_id": board.id} for card in board_data["cards"]]
-                if cards:
-                    session.execute(insert(Card), cards)
-                counts["cards"] += len(cards)
-                entries = board_data["log"]
-                if entries:
-                    session.execute(insert(LogEntry), entries)
-                mentions = [{"entry_id": e["id"], "user": user} for e in entries
-                            for user in find_mentions(e.get("text", ""))]
-                if mentions:
-                    session.execute(insert(Mention), mentions)
-                counts["log"] += len(entries)
-                if "log_count" not in (cards[0] if cards else {"log_count": 0}):
-                    session.execute(text(
-                        "UPDATE card SET log_count = (SELECT count(*) FROM log_entry "
-                        "WHERE log_entry.card_id = card.id) WHERE board_id = :board"),
-                        {"board": board.id})
-                for phase in board_data.get("phases", []):
-                    session.add(Phase(board_id=board.id, **phase))
-                    counts["phases"] += 1
-                counts["boards"] += 1
-                session.flush()
-    except (KeyError, TypeError) as exc:
-        raise ValidationError(f"the export file is incomplete or malformed ({exc!r})") from None
+    with store.write() as session:
+        if session.exec(select(func.count()).select_from(Card)).one():
+            raise ValidationError(
+                "import goes into a new board file, and this one already has cards; "
+                "give another file with --db NEW.db"
+            )
+        replaced = [b.id for b in session.exec(
+            select(Board).where(col(Board.name).in_([b.name for b in export.boards]))).all()]
+        _check_free_ids(session, export, replaced)
+        for board_id in replaced:
+            session.execute(delete(Phase).where(col(Phase.board_id) == board_id))
+            session.execute(delete(Lane).where(col(Lane.board_id) == board_id))
+            session.execute(delete(Board).where(col(Board.id) == board_id))
+        top_seq = 0
+        for record in export.boards:
+            board = Board(name=record.name, created_at=record.created_at)
+            session.add(board)
+            session.flush()
+            session.execute(insert(Lane), [{**lane.model_dump(), "board_id": board.id}
+                                           for lane in record.lanes])
+            counted = {}
+            for entry in record.log:
+                counted[entry.card_id] = counted.get(entry.card_id, 0) + 1
+            cards = [{**card.model_dump(), "board_id": board.id,
+                      "log_count": counted.get(card.id, 0) if card.log_count is None
+                      else card.log_count} for card in record.cards]
+            if cards:
+                session.execute(insert(Card), cards)
+                top_seq = max(top_seq, *(card.changed_seq for card in record.cards))
+            entries = [entry.model_dump() for entry in record.log]
+            if entries:
+                session.execute(insert(LogEntry), entries)
+            mentions = [{"entry_id": e.id, "user": user} for e in record.log
+                        for user in find_mentions(e.text)]
+            if mentions:
+                session.execute(insert(Mention), mentions)
+            if record.phases:
+                session.execute(insert(Phase), [{**phase.model_dump(), "board_id": board.id}
+                                                for phase in record.phases])
+            counts["boards"] += 1
+            counts["cards"] += len(cards)
+            counts["log"] += len(entries)
+            counts["phases"] += len(record.phases)
+        seq = session.get(Meta, "change_seq")
+        if seq is not None and int(seq.value) < top_seq:
+            seq.value = str(top_seq)
     return counts
 
 
+def _check_free_ids(session: Any, export: Any, replaced: list[int]) -> None:
+    """Lanes and phases keep their ids: none may belong to another board of this file."""
+    for b, record in enumerate(export.boards):
+        for field, model, rows in (("lanes", Lane, record.lanes),
+                                   ("phases", Phase, record.phases)):
+            ids = [row.id for row in rows]
+            taken = set(session.exec(select(model.id).where(
+                col(model.id).in_(ids), col(model.board_id).not_in(replaced))).all())
+            for i, row in enumerate(rows):
+                if row.id in taken:
+                    raise ValidationError(
+                        f"boards[{b}].{field}[{i}].id: {row.id} is taken by another board in "
+                        "this file; import into a new file with --db NEW.db")
+
+
 def export_markdown(store: Store, board: str, now: float) -> str:
-    """A readable report of one board: lanes, cards, criteria, outcomes and research logs."""
-    lines = [f"# Board {board}", ""]
+    """A readable report of one board: lanes, cards, criteria, outcomes and research logs.
+    User text is escaped: it cannot add headings, lists, links or HTML to the report."""
+    lines = [f"# Board {markdown(board)}", ""]
     cards = list_cards(store, board)
     current = None
     for card in cards:
         if card.lane != current:
             current = card.lane
-            lines += [f"## {card.lane}", ""]
+            lines += [f"## {markdown(card.lane)}", ""]
         detail = get_card(store, card.id)
-        lines.append(f"### #{card.id} {card.title}")
+        lines.append(f"### #{card.id} {markdown(card.title)}")
         lines.append("")
-        facts = [f"- kind: {card.kind}", f"- author: {card.author}"]
+        facts = [f"- kind: {card.kind}", f"- author: {markdown(card.author)}"]
         if card.assignee:
-            facts.append(f"- assignee: @{card.assignee}")
+            facts.append(f"- assignee: @{markdown(card.assignee)}")
         if card.criteria:
-            facts.append(f"- exit criteria: {card.criteria}")
+            facts.append(f"- exit criteria: {markdown(card.criteria)}")
         if card.timebox_seconds:
             box = f"- time box: {format_duration(card.timebox_seconds)}"
             left = card.remaining(now)
@@ -145,18 +159,19 @@ def export_markdown(store: Store, board: str, now: float) -> str:
             facts.append(box)
         if card.outcome:
             facts.append(f"- outcome: **{card.outcome}**"
-                         + (f": {card.conclusion}" if card.conclusion else ""))
+                         + (f": {markdown(card.conclusion)}" if card.conclusion else ""))
         lines += facts
         if card.description:
-            lines += ["", card.description]
+            lines += ["", markdown(card.description).replace("\n", "\n\n")]
         lines += ["", "Research log:", ""]
         for entry in detail.entries:
             metrics = ", ".join(f"{k}={v:g}" for k, v in entry.metrics.items())
             text = entry.text + (f" [{metrics}]" if metrics else "")
-            lines.append(f"- {local_time(entry.at)} {entry.author} ({entry.kind}): {text}")
+            lines.append(f"- {local_time(entry.at)} {markdown(entry.author)} ({entry.kind}): "
+                         f"{markdown(text, indent='  ')}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def dump(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import signal
 import threading
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -83,6 +84,8 @@ FRAME_FLUSH = 0.01
 """Seconds given to the terminal writer to send a drawn frame before a write starts."""
 SETTLE_AFTER = 0.15
 """Seconds after the board opens before the rest of the app loads in the background."""
+STOP_WAIT = 5.0
+"""Seconds a signal to stop waits for the changes on screen to reach the file."""
 WAIT_NOTICE_AFTER = 1.0
 """Seconds a file operation may take before the bar says the app is waiting for the file."""
 
@@ -97,9 +100,11 @@ class TkanbanApp(App[None]):
 
     def __init__(self, store: Store, board: str = DEFAULT_BOARD, user: str = "user", *,
                  clock: Clock | None = None, poll_interval: float = 1.0,
-                 own_process: bool = False) -> None:
+                 own_process: bool = False, notices: list[str] | None = None) -> None:
         super().__init__()
         self.store = store
+        self.notices = notices or []
+        """What opening the file did that the user should know (a new file, an upgrade)."""
         self.own_process = own_process
         """The app is the whole process (the ``tkanban`` command), so it may tune the garbage
         collector for it (see ``_settle``)."""
@@ -145,6 +150,12 @@ class TkanbanApp(App[None]):
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
         if self._alerted:
             self.notify(f"{len(self._alerted)} card(s) are past their time box", severity="warning")
+        for notice in self.notices:
+            self.notify(visible(notice), markup=False, timeout=8)
+        if self.own_process:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(sig, self._stop_on_signal, sig)
         self.set_interval(1.0, self.tick)
         self.set_interval(self.poll_interval, self.poll)
         # after the first frame has had time to reach the terminal: loading modules holds
@@ -162,6 +173,7 @@ class TkanbanApp(App[None]):
         would outlive their use, and the app lives as long as the process."""
         dialogs.load()
         retro_screens.load()
+        self.run_worker(self._check_integrity(), group="check")
 
         def work() -> None:
             if not self.store.readonly:
@@ -173,6 +185,39 @@ class TkanbanApp(App[None]):
                 gc.set_threshold(20_000, 10, 10)
 
         threading.Thread(target=work, daemon=True).start()
+
+    async def _check_integrity(self) -> None:
+        """The full integrity check, in the background once the board is up: a damaged file
+        turns the board read-only, so that writing to it cannot spread the damage."""
+        problems = await self.call(lambda store: store.integrity_problems())
+        if not problems:
+            return
+        self.store.mark_damaged(problems)
+        self.mode = f"{self.store.storage.label} · read-only: damaged"
+        self.board_screen.status.mode = self.mode
+        self.board_screen.status.tick(self.clock())
+        self.notify(visible(
+            f"The board file is damaged ({problems[0]}). The board is read-only now, so the "
+            "damage cannot spread. 'tkanban check' tells what is wrong; restore a copy made "
+            "by 'tkanban backup', or save what still reads with 'tkanban export' and import "
+            "it into a new file."), severity="error", markup=False, timeout=60)
+
+    def _stop_on_signal(self, signum: int) -> None:
+        """SIGTERM, or SIGHUP from a closed terminal or a dropped SSH session: let the write in
+        flight finish (it commits or rolls back whole), then leave, restoring the terminal."""
+        pending = [w for w in self.workers if w.group == "db" and not w.is_finished]
+        if not pending:
+            self.exit(return_code=128 + signum)
+            return
+
+        async def stop() -> None:
+            try:
+                await asyncio.wait_for(self.workers.wait_for_complete(pending),
+                                       timeout=STOP_WAIT)
+            finally:
+                self.exit(return_code=128 + signum)
+
+        self.run_worker(stop(), group="quit")
 
     def _all_cards(self) -> list[CardInfo]:
         snapshot = self.board_screen.snapshot
@@ -618,7 +663,8 @@ class TkanbanApp(App[None]):
 
 
 def run_board(db: str | None, board: str | None, user: str, storage: str = "auto") -> int:
-    """Open the board file and run the app; file problems are one line on stderr, exit 1."""
+    """Open the board file and run the app; file problems are one line on stderr, exit 1.
+    A missing file or board is created, and the board says so."""
     import os
     import sys
 
@@ -627,16 +673,24 @@ def run_board(db: str | None, board: str | None, user: str, storage: str = "auto
     path: Path = resolve_db_path(db)
     if not db and not os.environ.get("TKANBAN_DB") and path == default_db_path():
         path.parent.mkdir(parents=True, exist_ok=True)
+    name = board or DEFAULT_BOARD
+    notices = []
     try:
+        existed = path.exists() and path.stat().st_size > 0
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
         store = Store.open(path, clock=system_clock, storage=storage, busy_timeout=2.0)
-        if not q.board_exists(store, board or DEFAULT_BOARD):
-            ops.ensure_board(store, board or DEFAULT_BOARD)
+        if not q.board_exists(store, name):
+            ops.ensure_board(store, name)
+            notices.append(f"created a new board file: {path}" if not existed
+                           else f"created the board {name!r} in {path}")
     except TkanbanError as exc:
-        print(f"tkanban: error: {visible(str(exc))}", file=sys.stderr)
+        print(f"tkanban: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
         return 1
-    app = TkanbanApp(store, board or DEFAULT_BOARD, user, own_process=True,
+    if store.upgrade_backup is not None:
+        notices.append("the board file was upgraded to this tkanban's format; the file as it "
+                       f"was is kept at {store.upgrade_backup}")
+    app = TkanbanApp(store, name, user, own_process=True, notices=notices,
                      poll_interval=2.0 if store.storage.network else 1.0)
     app.read_first()
     app.run()
-    return 0
+    return app.return_code or 0

@@ -16,7 +16,7 @@ from tkanban.tui.render import literal
 def report_content(retro: Retro, width: int) -> Content:
     """The Markdown report, headings styled, every user value literal."""
     lines = []
-    for line in retro.to_markdown(width=max(width - 16, 20)).splitlines():
+    for line in retro.to_markdown(width=max(width - 16, 20), escape=False).splitlines():
         if line.startswith("#"):
             lines.append(Content.styled(line.lstrip("# "), "bold $accent"))
         elif line.startswith("```"):
