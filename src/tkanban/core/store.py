@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 APPLICATION_ID = 0x746B616E  # "tkan"
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCAL_BUSY_TIMEOUT = 5.0
+PROGRESS_STEPS = 10_000
+"""SQLite virtual-machine steps between two looks at whether the store was cancelled."""
 NETWORK_BUSY_TIMEOUT = 15.0
 
 _V1 = """
@@ -197,6 +199,9 @@ def translate(exc: BaseException, path: Path) -> TkanbanError:
         return LockedError(f"the board file is locked by another process; try again: {path}")
     if "readonly" in text or "read-only" in text:
         return ReadOnlyError(f"the board file is read-only, nothing was changed: {path}")
+    if "interrupted" in text:
+        return BoardFileError(f"stopped before the change was written; nothing was changed: "
+                              f"{path}")
     if "full" in text:
         return BoardFileError(f"the disk is full, nothing was changed: {path}")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
@@ -239,7 +244,8 @@ def check_file(path: Path) -> FileCheck:
     except FileNotFoundError:
         parent = path.absolute().parent
         if not parent.is_dir():
-            raise BoardFileError(f"the folder for the board file does not exist: {parent}") from None
+            raise BoardFileError(
+                f"the folder for the board file does not exist: {parent}") from None
         return FileCheck(exists=False, readonly=not _writable(parent), schema=0)
     except NotADirectoryError:
         raise BoardFileError(f"a part of the board file's path is not a folder: {path}") from None
@@ -353,12 +359,14 @@ class Store:
         self.clock = clock
         self.busy_timeout = busy_timeout
         uri = _ro_uri(path) if readonly else _rw_uri(path)
+        self._cancelled = threading.Event()
 
         def connect() -> sqlite3.Connection:
             conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
             conn.isolation_level = None
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = FULL")
+            conn.set_progress_handler(self._cancelled.is_set, PROGRESS_STEPS)
             return conn
 
         self._connect = connect
@@ -404,7 +412,7 @@ class Store:
         writing could corrupt it. With ``create`` false, a missing or empty file is refused
         rather than made a board: reading never writes.
         """
-        found = check_file(path)
+        found = check_file(path) if create or os.path.lexists(path) else FileCheck(False, True, 0)
         if not create and found.schema == 0:
             state = "the file is empty" if found.exists else "the file does not exist"
             raise BoardFileError(
@@ -529,6 +537,11 @@ class Store:
                 yield session
         except DBAPIError as exc:
             raise translate(exc, self.path) from None
+
+    def cancel(self) -> None:
+        """Refuse all SQL from now on, also a statement under way: a transaction that is open
+        rolls back whole (for a process asked to stop while it writes)."""
+        self._cancelled.set()
 
     def integrity_problems(self) -> list[str]:
         """The full integrity check of the file (slower than the check on opening: it reads

@@ -92,9 +92,9 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
             counted = {}
             for entry in record.log:
                 counted[entry.card_id] = counted.get(entry.card_id, 0) + 1
+            # the log count is derived: counted here, whatever the file says
             cards = [{**card.model_dump(), "board_id": board.id,
-                      "log_count": counted.get(card.id, 0) if card.log_count is None
-                      else card.log_count} for card in record.cards]
+                      "log_count": counted.get(card.id, 0)} for card in record.cards]
             if cards:
                 session.execute(insert(Card), cards)
                 top_seq = max(top_seq, *(card.changed_seq for card in record.cards))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import os
 import signal
 import threading
 from collections.abc import Awaitable, Callable
@@ -206,15 +207,17 @@ class TkanbanApp(App[None]):
         """SIGTERM, or SIGHUP from a closed terminal or a dropped SSH session: let the write in
         flight finish (it commits or rolls back whole), then leave, restoring the terminal."""
         pending = [w for w in self.workers if w.group == "db" and not w.is_finished]
-        if not pending:
-            self.exit(return_code=128 + signum)
-            return
 
         async def stop() -> None:
             try:
-                await asyncio.wait_for(self.workers.wait_for_complete(pending),
-                                       timeout=STOP_WAIT)
+                if pending:
+                    await asyncio.wait_for(self.workers.wait_for_complete(pending),
+                                           timeout=STOP_WAIT)
             finally:
+                if _terminal_gone():
+                    # nothing to restore, and Textual's farewell to a hung-up terminal blocks
+                    self.store.close()
+                    os._exit(128 + signum)
                 self.exit(return_code=128 + signum)
 
         self.run_worker(stop(), group="quit")
@@ -662,10 +665,21 @@ class TkanbanApp(App[None]):
         self.store.close()
 
 
+def _terminal_gone() -> bool:
+    """Whether the terminal the app draws on has hung up (closed window, dropped SSH)."""
+    import sys
+    import termios
+
+    try:
+        termios.tcgetattr(sys.__stderr__.fileno())
+    except (termios.error, OSError, ValueError, AttributeError):
+        return True
+    return False
+
+
 def run_board(db: str | None, board: str | None, user: str, storage: str = "auto") -> int:
     """Open the board file and run the app; file problems are one line on stderr, exit 1.
     A missing file or board is created, and the board says so."""
-    import os
     import sys
 
     from tkanban.paths import default_db_path, resolve_db_path

@@ -1,0 +1,145 @@
+"""The command line's arguments: every command, its options and its help."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tkanban import __version__
+
+PROG = "tkanban"
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("board file")
+    group.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                       help="board file (default: $TKANBAN_DB, else the user data folder)")
+    group.add_argument("--board", metavar="NAME", default=argparse.SUPPRESS,
+                       help="board inside the file (default: main)")
+    group.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
+                       help="who you are (default: $TKANBAN_USER, else your login)")
+    group.add_argument("--storage", choices=["auto", "local", "network"],
+                       default=argparse.SUPPRESS,
+                       help="where the file lives: detected from the mount table and sync-tool "
+                       "markers (auto), or forced; local also trusts the file's locking where "
+                       "auto would open it read-only (sshfs, nolock, a sync folder: use it when "
+                       "only this machine writes); network polls less often and waits longer "
+                       "for locks")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        parents=[common],
+        description="A keyboard-driven Kanban board for machine-learning teams. "
+        "With no command, opens the board in the terminal.",
+        epilog="Lanes: 1 todo, 2 test-hypothesis, 3 review-hypothesis, 4 update-model, "
+        "5 review-model, 6 done (number, slug or name). Time boxes: 30m 4h 2d 1w 1d12h.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[common], **kw)
+
+    p = command("add", "add a card and print its id")
+    p.add_argument("title")
+    p.add_argument("--kind", choices=["hypothesis", "task"],
+                   help="hypothesis or task (default: hypothesis when --criteria is given)")
+    p.add_argument("--lane", default="todo", help="lane to add to (default: todo)")
+    p.add_argument("--timebox", metavar="DURATION", help="time box, e.g. 4h, 2d, 1w")
+    p.add_argument("--criteria", help='exit criteria, e.g. "precision >= 0.95 and recall > 0.7"')
+    p.add_argument("--description", default="", help="longer description")
+    p.add_argument("--assignee", metavar="NAME", help="who works on it")
+
+    p = command("list", "list cards")
+    p.add_argument("--lane", help="only this lane")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--archived", action="store_true", help="include archived cards")
+
+    p = command("show", "show a card with its research log")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("move", "move a card to a lane; a hypothesis entering Done needs --outcome")
+    p.add_argument("id", type=int)
+    p.add_argument("lane", help="number, slug or name")
+    p.add_argument("--outcome", choices=["validated", "invalidated", "inconclusive"])
+    p.add_argument("--note", default="", help="one-line conclusion for the outcome")
+    p.add_argument("--position", type=int, help="place in the lane, 1 = top")
+
+    p = command("log", "append to a card's research log")
+    p.add_argument("id", type=int)
+    p.add_argument("text", nargs="?", default="")
+    p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
+                   help="a measurement, e.g. auc=0.83 (repeatable)")
+
+    p = command("edit", "change a card's title, description, criteria or assignee")
+    p.add_argument("id", type=int)
+    p.add_argument("--title")
+    p.add_argument("--description")
+    p.add_argument("--criteria")
+    p.add_argument("--assignee", help="a user name, or '' for nobody")
+    p.add_argument("--kind", choices=["hypothesis", "task"])
+
+    p = command("reorder", "put a card at a place in its lane (1 = top priority)")
+    p.add_argument("id", type=int)
+    p.add_argument("position", type=int)
+
+    p = command("archive", "take a card off the board (it stays in the file)")
+    p.add_argument("id", type=int)
+
+    p = command("timebox", "set or extend a card's time box")
+    p.add_argument("id", type=int)
+    p.add_argument("duration", help="e.g. 4h, 2d, 1w, 1d12h")
+    p.add_argument("--reason", default="", help="why (required once the box is running)")
+
+    p = command("outcome", "record a hypothesis's outcome")
+    p.add_argument("id", type=int)
+    p.add_argument("outcome", choices=["validated", "invalidated", "inconclusive"])
+    p.add_argument("--note", default="", help="one-line conclusion")
+
+    p = command("export", "write the board as JSON (lossless) or Markdown")
+    p.add_argument("--format", choices=["json", "markdown"], default="json")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+
+    p = command("import", "load a JSON export into a new board file")
+    p.add_argument("file", help="a file written by 'tkanban export' ('-' for stdin)")
+
+    p = command("mentions", "log entries that mention you")
+    p.add_argument("--json", action="store_true")
+
+    p = command("phase", "board-level time boxes with a go/stop decision")
+    phase = p.add_subparsers(dest="phase_command", metavar="ACTION", required=True)
+    ps = phase.add_parser("start", help="start a phase", parents=[common])
+    ps.add_argument("name")
+    ps.add_argument("--timebox", required=True, metavar="DURATION")
+    ps.add_argument("--goal", default="", help='e.g. "continue if AUC > 0.80"')
+    pe = phase.add_parser("end", help="end the running phase", parents=[common])
+    pe.add_argument("--decision", required=True, choices=["go", "stop"])
+    pe.add_argument("--note", default="")
+    pl = phase.add_parser("list", help="list phases and their decisions", parents=[common])
+    pl.add_argument("--json", action="store_true")
+
+    p = command("lane", "lanes and their WIP limits")
+    lane = p.add_subparsers(dest="lane_command", metavar="ACTION", required=True)
+    ll = lane.add_parser("limit", help="set a lane's WIP limit (0 for none)", parents=[common])
+    ll.add_argument("lane")
+    ll.add_argument("limit", type=int)
+    lane.add_parser("list", help="list lanes", parents=[common])
+
+    command("check", "check the whole board file for damage (SQLite's full integrity check)")
+
+    p = command("backup", "copy the board file, consistently, while others may be writing")
+    p.add_argument("dest", metavar="PATH", help="the new file to write (it must not exist)")
+
+    p = command("retro", "the monthly retro: learnings and flow figures")
+    p.add_argument("--month", metavar="YYYY-MM", help="the month (default: this month, UTC)")
+    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
+    command("demo", "fill a board with a realistic example")
+    return parser
