@@ -6,7 +6,8 @@ import random
 from pathlib import Path
 
 from tkanban.core.models import LANES
-from tkanban.core.store import SCHEMA_VERSION, Store
+from tkanban.core.schema import SCHEMA_VERSION
+from tkanban.core.store import Store
 from tkanban.core.transfer import FORMAT, FORMAT_VERSION, import_json
 
 NOW = 1_795_000_000.0

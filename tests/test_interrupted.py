@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from tkanban.core import board as ops
-from tkanban.core.store import Store, has_hot_journal
+from tkanban.core.boardfile import has_hot_journal
+from tkanban.core.store import Store
 
 from .conftest import run_cli
 

@@ -12,7 +12,7 @@ from tkanban.core.hypothesis import (
     parse_metrics,
     suggests_validated,
 )
-from tkanban.core.store import find_mentions
+from tkanban.core.schema import find_mentions
 from tkanban.core.text import clean, visible
 from tkanban.core.timebox import countdown, format_duration, parse_duration, short_left
 

@@ -10,7 +10,8 @@ from sqlmodel import SQLModel
 
 from tkanban.core import board as ops
 from tkanban.core.errors import BoardFileError, ReadOnlyError
-from tkanban.core.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store
+from tkanban.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from tkanban.core.store import Store
 
 
 def test_new_file_is_marked_as_a_board(db_path: Path, store: Store) -> None:

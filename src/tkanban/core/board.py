@@ -46,7 +46,8 @@ from tkanban.core.records import (
     LaneInfo,
     resolve_lane,
 )
-from tkanban.core.store import Store, dumps, find_mentions
+from tkanban.core.schema import find_mentions
+from tkanban.core.store import Store, dumps
 from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
 from tkanban.core.timebox import format_duration
 

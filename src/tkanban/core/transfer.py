@@ -13,7 +13,8 @@ from tkanban.core.errors import ValidationError
 from tkanban.core.exchange import FORMAT, FORMAT_VERSION, Export, parse_export
 from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Phase
 from tkanban.core.queries import get_card, list_cards
-from tkanban.core.store import SCHEMA_VERSION, Store, find_mentions
+from tkanban.core.schema import SCHEMA_VERSION, find_mentions
+from tkanban.core.store import Store
 from tkanban.core.text import json_safe, markdown
 from tkanban.core.timebox import format_duration, local_time
 

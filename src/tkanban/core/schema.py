@@ -1,0 +1,114 @@
+"""The board file's schema: the SQL of each version and the migrations between them.
+
+A file says it is a tkanban board by its SQLite ``application_id`` and which schema it holds by
+its ``user_version``; migration ``i`` takes a file from schema ``i`` to ``i + 1``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+
+APPLICATION_ID = 0x746B616E  # "tkan"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE board (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at REAL NOT NULL);
+CREATE TABLE lane (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, slug TEXT NOT NULL, position INTEGER NOT NULL, wip_limit INTEGER,
+    UNIQUE (board_id, slug));
+CREATE TABLE card (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    lane_id INTEGER NOT NULL REFERENCES lane(id),
+    kind TEXT NOT NULL CHECK (kind IN ('hypothesis', 'task')),
+    title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', criteria TEXT NOT NULL DEFAULT '',
+    outcome TEXT CHECK (outcome IN ('validated', 'invalidated', 'inconclusive')),
+    conclusion TEXT NOT NULL DEFAULT '',
+    timebox_seconds INTEGER, clock_start REAL, clock_stop REAL,
+    author TEXT NOT NULL, assignee TEXT,
+    position INTEGER NOT NULL, archived BOOLEAN NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL, version INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX ix_card_lane ON card (lane_id, archived, position);
+CREATE INDEX ix_card_board ON card (board_id, archived);
+CREATE TABLE log_entry (
+    id INTEGER PRIMARY KEY,
+    card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    author TEXT NOT NULL, at REAL NOT NULL, kind TEXT NOT NULL DEFAULT 'note',
+    text TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX ix_log_card ON log_entry (card_id, id);
+"""
+"""Schema 1 (tkanban 0.1.0.dev): metrics lived inside ``data``; no mentions, no phases."""
+
+_V2 = """
+ALTER TABLE log_entry ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';
+UPDATE log_entry SET metrics = json_extract(data, '$.metrics'),
+                     data = json_remove(data, '$.metrics')
+    WHERE json_type(data, '$.metrics') = 'object';
+CREATE TABLE mention (
+    entry_id INTEGER NOT NULL REFERENCES log_entry(id) ON DELETE CASCADE,
+    user TEXT NOT NULL, PRIMARY KEY (entry_id, user));
+CREATE INDEX ix_mention_user ON mention (user);
+CREATE TABLE phase (
+    id INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, goal TEXT NOT NULL DEFAULT '', timebox_seconds INTEGER NOT NULL,
+    started_at REAL NOT NULL, ended_at REAL,
+    decision TEXT CHECK (decision IN ('go', 'stop')), note TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL, decided_by TEXT);
+"""
+"""Schema 2: metrics get their own column, mentions are indexed, phases exist."""
+
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.\-]*)")
+
+
+def find_mentions(text: str) -> list[str]:
+    """The user names ``@mentioned`` in ``text``, lower-cased, without trailing dots."""
+    names = {m.rstrip(".-").lower() for m in _MENTION.findall(text)}
+    return sorted(n for n in names if n)
+
+
+def _mentions_from_text(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("SELECT id, text FROM log_entry").fetchall()
+    conn.executemany(
+        "INSERT OR IGNORE INTO mention (entry_id, user) VALUES (?, ?)",
+        [(entry_id, user) for entry_id, text in rows for user in find_mentions(text)],
+    )
+
+
+_V3 = """
+ALTER TABLE card ADD COLUMN log_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE card ADD COLUMN changed_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE card SET log_count = (SELECT count(*) FROM log_entry WHERE log_entry.card_id = card.id);
+CREATE INDEX ix_card_changed ON card (board_id, changed_seq);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('change_seq', '0');
+"""
+"""Schema 3: each card carries its log count and the sequence number of its last change, so the
+board loads without counting logs and a live board reloads only the lanes that changed."""
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Migration:
+    def run(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return run
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    _script(_V2)(conn)
+    _mentions_from_text(conn)
+
+
+MIGRATIONS: list[Migration] = [_script(_V1), _v2, _script(_V3)]
+"""Migration ``i`` takes a file from schema ``i`` to ``i + 1``."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
