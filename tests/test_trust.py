@@ -265,6 +265,17 @@ def test_a_good_export_round_trips_and_lists(db_path: Path, tmp_path: Path) -> N
         ok(run_cli(*command, db=db_path))
 
 
+def test_import_beside_another_board_keeps_ids_apart(db_path: Path, tmp_path: Path) -> None:
+    data = _export(tmp_path / "source.db", tmp_path)
+    source = tmp_path / "export.json"
+    source.write_text(json.dumps(data))
+    ok(run_cli("--board", "other", "lane", "limit", "todo", "2", db=db_path))
+    before = db_path.read_bytes()
+    fails(run_cli("import", str(source), db=db_path),
+          "boards[0].lanes[0].id: 1 is taken by another board in this file")
+    assert db_path.read_bytes() == before
+
+
 # --- exports are safe to read -------------------------------------------------------------------
 
 HOSTILE = ("ok\n## Done\n### #99 fake card\n<script>alert(1)</script>\n- [click](http://x)\n"
@@ -391,11 +402,17 @@ async def test_bidi_controls_on_the_board(db_path: Path, store: Store) -> None:
 
 
 def _board_pid(db_path: Path) -> int:
-    found = [pid for pid in subprocess.run(["pgrep", "-f", "--", f"--db {db_path}$"],
-                                           capture_output=True, text=True).stdout.split()
-             if not Path(f"/proc/{pid}/comm").read_text().startswith(("tmux", "sh"))]
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")[:-1]
+            comm = (proc / "comm").read_text()
+        except OSError:
+            continue
+        if argv[-2:] == [b"--db", str(db_path).encode()] and not comm.startswith(("tmux", "sh")):
+            found.append(int(proc.name))
     assert len(found) == 1, found
-    return int(found[0])
+    return found[0]
 
 
 def _gone(pid: int, timeout: float = 15.0) -> bool:

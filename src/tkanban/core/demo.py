@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tkanban.core import board as ops
 from tkanban.core.errors import ValidationError
 from tkanban.core.store import Store
-from tkanban.core.timebox import parse_duration
+from tkanban.core.timebox import Clock, parse_duration
 
 HOUR, DAY = 3600, 86400
 
@@ -75,8 +77,7 @@ def fill_demo(store: Store, board: str) -> int:
     try:
         by_start = sorted(_CARDS, key=lambda spec: -_first_hours(spec))
         for order, spec in enumerate(by_start):
-            written = now - _first_hours(spec) * HOUR
-            store.clock = lambda t=written: t
+            store.clock = _fixed(now - _first_hours(spec) * HOUR)
             card = ops.add_card(store, board, spec["title"], author=spec["author"],
                                 kind=spec["kind"], criteria=spec.get("criteria", ""),
                                 timebox_seconds=parse_duration(spec["timebox"]),
@@ -91,7 +92,7 @@ def fill_demo(store: Store, board: str) -> int:
             for hours, author, text, metrics in spec["logs"]:
                 events.append((hours, order, "log", (card.id, author, text, metrics)))
         for hours, _, what, payload in sorted(events, key=lambda e: (-e[0], e[1])):
-            store.clock = lambda t=now - hours * HOUR: t
+            store.clock = _fixed(now - hours * HOUR)
             if what == "log":
                 card_id, author, text, metrics = payload
                 ops.add_log(store, card_id, text, author=author, metrics=metrics)
@@ -105,6 +106,11 @@ def fill_demo(store: Store, board: str) -> int:
     return len(_CARDS)
 
 
-def _first_hours(spec: dict) -> float:
+def _fixed(moment: float) -> Clock:
+    """A clock stopped at ``moment``."""
+    return lambda: moment
+
+
+def _first_hours(spec: dict[str, Any]) -> float:
     """How many hours ago the card was written: a little before its first event."""
-    return max([h for _, h in spec["path"]] + [h for h, *_ in spec["logs"]] + [1]) + 2
+    return float(max([h for _, h in spec["path"]] + [h for h, *_ in spec["logs"]] + [1]) + 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES
@@ -298,7 +298,7 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         {"id": card.id, "title": card.title, "at": iso(at), "author": author, "reason": reason}
         for card in cards for at, author, reason in card.extensions if start <= at < end
     ]
-    extensions.sort(key=lambda e: e["at"])
+    extensions.sort(key=lambda e: str(e["at"]))
 
     lane_seconds = {lane.slug: 0.0 for lane in lanes}
     for card in cards:
@@ -328,7 +328,7 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         wip.append({"id": card.id, "title": card.title, "lane": card.lane_slug,
                     "age_seconds": age, "timebox_seconds": card.timebox_seconds,
                     "over_box": bool(card.timebox_seconds and age > card.timebox_seconds)})
-    wip.sort(key=lambda w: -w["age_seconds"])
+    wip.sort(key=lambda w: -cast(float, w["age_seconds"]))
 
     cfd_days: list[str] = []
     cfd: dict[str, list[int]] = {lane.slug: [] for lane in lanes}
@@ -338,9 +338,9 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         cfd_days.append(_utc_date(moment).isoformat())
         counts = dict.fromkeys(cfd, 0)
         for card in cards:
-            slug = lane_at(card, snapshot)
-            if slug in counts:
-                counts[slug] += 1
+            where = lane_at(card, snapshot)
+            if where in counts:
+                counts[where] += 1
         for slug, count in counts.items():
             cfd[slug].append(count)
         moment += DAY

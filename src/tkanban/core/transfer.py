@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from sqlalchemy import delete, func, insert
-from sqlmodel import SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from tkanban import __version__
 from tkanban.core.errors import ValidationError
@@ -76,7 +76,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
                 "import goes into a new board file, and this one already has cards; "
                 "give another file with --db NEW.db"
             )
-        replaced = [b.id for b in session.exec(
+        replaced = [b.id or 0 for b in session.exec(
             select(Board).where(col(Board.name).in_([b.name for b in export.boards]))).all()]
         _check_free_ids(session, export, replaced)
         for board_id in replaced:
@@ -90,7 +90,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
             session.flush()
             session.execute(insert(Lane), [{**lane.model_dump(), "board_id": board.id}
                                            for lane in record.lanes])
-            counted = {}
+            counted: dict[int, int] = {}
             for entry in record.log:
                 counted[entry.card_id] = counted.get(entry.card_id, 0) + 1
             # the log count is derived: counted here, whatever the file says
@@ -119,18 +119,17 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
     return counts
 
 
-def _check_free_ids(session: Any, export: Any, replaced: list[int]) -> None:
+def _check_free_ids(session: Session, export: Export, replaced: list[int]) -> None:
     """Lanes and phases keep their ids: none may belong to another board of this file."""
     for b, record in enumerate(export.boards):
-        for field, model, rows in (("lanes", Lane, record.lanes),
-                                   ("phases", Phase, record.phases)):
-            ids = [row.id for row in rows]
+        for field, model, ids in (("lanes", Lane, [row.id for row in record.lanes]),
+                                  ("phases", Phase, [row.id for row in record.phases])):
             taken = set(session.exec(select(model.id).where(
                 col(model.id).in_(ids), col(model.board_id).not_in(replaced))).all())
-            for i, row in enumerate(rows):
-                if row.id in taken:
+            for i, row_id in enumerate(ids):
+                if row_id in taken:
                     raise ValidationError(
-                        f"boards[{b}].{field}[{i}].id: {row.id} is taken by another board in "
+                        f"boards[{b}].{field}[{i}].id: {row_id} is taken by another board in "
                         "this file; import into a new file with --db NEW.db")
 
 

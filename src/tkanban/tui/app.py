@@ -670,9 +670,10 @@ def _terminal_gone() -> bool:
     import sys
     import termios
 
+    stream = sys.__stderr__  # where Textual draws
     try:
-        termios.tcgetattr(sys.__stderr__.fileno())
-    except (termios.error, OSError, ValueError, AttributeError):
+        termios.tcgetattr(stream.fileno() if stream else -1)
+    except (termios.error, OSError, ValueError):
         return True
     return False
 
