@@ -45,13 +45,13 @@ def _json(data: Any) -> None:
 
 
 def _card_line(card: Any, now: float) -> str:
-    from tkanban.core.timebox import short_left
+    from tkanban.core.timebox import finished, short_left
 
     left = card.remaining(now)
     if left is None:
         box = ""
     elif card.clock_stop is not None:
-        box = "  finished in its box" if left >= 0 else f"  finished {short_left(left)} the box"
+        box = "  " + finished(left, short=True)
     else:
         box = f"  {short_left(left)}"
     outcome = f"  [{card.outcome}]" if card.outcome else ""

@@ -44,6 +44,7 @@ from tkanban.core.records import (
     CardInfo,
     EntryInfo,
     LaneInfo,
+    needs_outcome,
     resolve_lane,
 )
 from tkanban.core.schema import find_mentions
@@ -255,7 +256,7 @@ def add_card(
         board_id = _board_id(session, board)
         lanes = _lanes(session, board_id)
         target = resolve_lane(lanes, lane)
-        if target.slug == DONE and fields["kind"] == "hypothesis":
+        if needs_outcome(fields["kind"], None, None, target.slug):
             raise ValidationError("a new hypothesis cannot start in Done: it has no outcome yet")
         now = store.clock()
         card = Card(
@@ -336,13 +337,12 @@ def move_card(
         now = store.clock()
         if outcome is not None and card.kind != "hypothesis":
             raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
-        if target.slug == DONE and source.slug != DONE and card.kind == "hypothesis":
-            if outcome is None and card.outcome is None:
-                raise ValidationError(
-                    f"card #{card_id} is a hypothesis: it needs an outcome to enter Done "
-                    "(validated, invalidated or inconclusive)",
-                    "outcome",
-                )
+        if needs_outcome(card.kind, outcome or card.outcome, source.slug, target.slug):
+            raise ValidationError(
+                f"card #{card_id} is a hypothesis: it needs an outcome to enter Done "
+                "(validated, invalidated or inconclusive)",
+                "outcome",
+            )
         if outcome is not None:
             _record_outcome(session, card, outcome, note, author, now)
         same_lane = target.id == source.id

@@ -32,6 +32,13 @@ KINDS = ("hypothesis", "task")
 DEFAULT_BOARD = "main"
 
 
+def needs_outcome(kind: str, outcome: str | None, source: str | None, target: str) -> bool:
+    """Whether moving a card from the lane ``source`` (None for a new card) to ``target``
+    needs an outcome first: a hypothesis enters Done only with one (disproving it counts as
+    learning too); a task needs none. The one rule the board and the command line follow."""
+    return target == DONE and source != DONE and kind == "hypothesis" and not outcome
+
+
 @dataclass(frozen=True)
 class LaneInfo:
     id: int

@@ -67,6 +67,30 @@ def countdown(remaining: float) -> str:
     return f"{clock} {'over' if over else 'left'}"
 
 
+LOW_SHARE = 0.25
+"""A running box in its last quarter is running low."""
+
+
+def urgency(remaining: float, length: float) -> str:
+    """``over`` once a box has run out, ``low`` in its last quarter, else ``ok``: the one rule
+    the board, the card pane and the countdown bar colour a box by."""
+    if remaining < 0:
+        return "over"
+    return "low" if remaining < length * LOW_SHARE else "ok"
+
+
+def finished(remaining: float, *, short: bool = False) -> str:
+    """How a closed card ended against its box: ``finished, 1d 02:00:00 spare`` or
+    ``finished, 00:04:12 over the box``; ``short`` for a list line: ``finished in its box`` or
+    ``finished 3h over the box``."""
+    if short:
+        return ("finished in its box" if remaining >= 0
+                else f"finished {short_left(remaining)} the box")
+    if remaining >= 0:
+        return "finished, " + countdown(remaining).replace("left", "spare")
+    return "finished, " + countdown(remaining) + " the box"
+
+
 def short_left(remaining: float) -> str:
     """A coarse form for cards: ``2d 3h left``, ``45m left``, ``3h over``."""
     over = remaining < 0

@@ -32,6 +32,7 @@ from tkanban.core.records import (
     CardInfo,
     LaneInfo,
     PhaseInfo,
+    needs_outcome,
 )
 from tkanban.core.store import Store
 from tkanban.core.text import visible
@@ -400,7 +401,7 @@ class TkanbanApp(App[None]):
         if not 0 <= index < len(snapshot.lanes):
             return
         target = snapshot.lanes[index].lane
-        if target.slug == DONE and card.kind == "hypothesis" and not card.outcome:
+        if needs_outcome(card.kind, card.outcome, card.lane_slug, target.slug):
             self.call_later(self.open_outcome_form, card, move_to=target)
             return
         # ops is looked up in the writing thread: a key pressed as the board opens is drawn

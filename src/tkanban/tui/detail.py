@@ -11,10 +11,10 @@ from textual.widgets import Static
 
 from tkanban.core.hypothesis import suggests_validated
 from tkanban.core.records import CardDetail
-from tkanban.core.timebox import countdown, format_duration, local_time
+from tkanban.core.timebox import countdown, finished, format_duration, local_time, urgency
 from tkanban.tui.lanes import OUTCOME_MARK
 from tkanban.tui.render import literal
-from tkanban.tui.status import StatusBar
+from tkanban.tui.status import BOX_STYLES, StatusBar
 
 
 def _heading(text: str) -> Content:
@@ -42,11 +42,10 @@ def card_content(detail: CardDetail, now: float) -> Content:
         if left is None:
             state = Content.styled("clock starts when it leaves To do", "$text-muted")
         elif card.clock_stop is not None:
-            state = Content("finished, " + countdown(left).replace("left", "spare"))
+            state = Content(finished(left))
         else:
-            style = "$error bold" if left < 0 else "$warning" if left < card.timebox_seconds / 4 \
-                else ""
-            state = Content.styled(countdown(left), style)
+            state = Content.styled(countdown(left),
+                                   BOX_STYLES[urgency(left, card.timebox_seconds)])
         fact("time box", Content(format_duration(card.timebox_seconds) + ", ") + state)
     if card.outcome:
         fact("outcome", Content.styled(OUTCOME_MARK[card.outcome], "bold")

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tkanban.core.records import CardInfo, LaneInfo
-from tkanban.core.timebox import short_left
+from tkanban.core.timebox import short_left, urgency
 from tkanban.tui.render import rich_literal
 
 VIRTUAL_STEP = 8
@@ -57,6 +57,8 @@ class RenderCache:
         self.cards.clear()
         self.titles.clear()
 
+URGENCY_CLASSES = {"over": "lane-view--overdue", "low": "lane-view--low", "ok": "lane-view--meta"}
+"""The component class a running box's time left is drawn with, at each ``timebox.urgency``."""
 OUTCOME_MARK = {"validated": "✓ validated", "invalidated": "✗ invalidated",
                 "inconclusive": "? inconclusive"}
 
@@ -257,9 +259,7 @@ class LaneView(ScrollView, can_focus=False):
         else:
             left = card.remaining(self.now)
             if left is not None and card.clock_stop is None:
-                box = card.timebox_seconds or 1
-                name = ("lane-view--overdue" if left < 0 else
-                        "lane-view--low" if left < box / 4 else "lane-view--meta")
+                name = URGENCY_CLASSES[urgency(left, card.timebox_seconds or 1)]
                 right = Text(("" if left >= 0 else "! ") + short_left(left),
                              style=self.get_component_rich_style(name, partial=True))
         if right.cell_len and top.cell_len + 1 + right.cell_len <= inner:
@@ -385,12 +385,12 @@ class LaneHeader(Widget):
         if strips is None:
             if len(self._strips) > 8:
                 self._strips.clear()
-            strips = self._strips[key] = self._render()
+            strips = self._strips[key] = self._draw_strips()
         if y < len(strips):
             return strips[y]
         return Strip.blank(self.size.width, self.rich_style)
 
-    def _render(self) -> list[Strip]:
+    def _draw_strips(self) -> list[Strip]:
         width, base = self.size.width, self.rich_style
         if self._shown is None or width <= 0:
             return []

@@ -17,8 +17,3 @@ def literal(text: str, style: str = "", *, multiline: bool = True) -> Content:
 def rich_literal(text: str, style: str = "") -> Text:
     """User text as a rich Text for line rendering (one line; controls shown as symbols)."""
     return Text(visible(text, multiline=False).replace("\t", " "), style=style)
-
-
-def template(markup: str, **values: str) -> Content:
-    """A markup template of ours filled with user values as ``$name`` variables."""
-    return Content.from_markup(markup, **{k: visible(v) for k, v in values.items()})

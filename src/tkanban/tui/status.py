@@ -7,7 +7,10 @@ from textual.widgets import Static
 
 from tkanban.core.records import CardInfo, PhaseInfo
 from tkanban.core.text import visible
-from tkanban.core.timebox import countdown
+from tkanban.core.timebox import countdown, finished, urgency
+
+BOX_STYLES = {"over": "$error bold", "low": "$warning", "ok": ""}
+"""How a running box's countdown looks at each ``timebox.urgency``."""
 
 
 class StatusBar(Static):
@@ -45,8 +48,7 @@ class StatusBar(Static):
 
     @staticmethod
     def _box(remaining: float, length: float) -> tuple[str, str]:
-        style = "$error bold" if remaining < 0 else "$warning" if remaining < length / 4 else ""
-        return countdown(remaining), style
+        return countdown(remaining), BOX_STYLES[urgency(remaining, length)]
 
     def tick(self, now: float) -> None:
         parts: list[Content] = []
@@ -58,8 +60,7 @@ class StatusBar(Static):
                 text, style = ("no time box" if not card.timebox_seconds
                                else "box starts after To do"), "$text-muted"
             elif card.clock_stop is not None:
-                text, style = ("finished " + countdown(left).replace("left", "spare")
-                               .replace("over", "over the box")), "$text-muted"
+                text, style = finished(left), "$text-muted"
             else:
                 text, style = self._box(left, card.timebox_seconds or 1)
             parts.append(label + Content.styled(text, style))
