@@ -5,7 +5,8 @@ year-old board) and runs ``tkanban`` on each as a whole process on a pseudo-term
 bare Textual app with six empty columns (the floor). It measures:
 
 * first paint: from starting the process to the end of the first frame showing the board;
-* peak memory of the process (maximum resident set);
+* peak memory of the process (its own high-water mark of resident memory, not counting what
+  the harness held when it started it);
 * keypress to repaint, p50 and p95, for focus moves, card moves and reorders: from writing the
   key's bytes to the end of the next frame; card moves are drawn before they are written, so the
   time until the file has them is reported too. Each key is sent once the screen has been quiet

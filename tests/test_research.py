@@ -63,8 +63,10 @@ def test_lane_limit_on_the_command_line(db_path: Path) -> None:
 
 async def test_phase_from_the_palette_shows_in_the_bar(store: Store, clock: StepClock) -> None:
     async with board(store, (120, 35), clock=clock) as (app, pilot):
-        await app.palette_action("start_phase")
+        await press(app, pilot, "ctrl+p")
+        await pilot.press(*"start a phase")
         await settle(app, pilot)
+        await press(app, pilot, "enter")
         assert isinstance(app.screen, PhaseForm)
         await pilot.press(*"PoC")
         await press(app, pilot, "tab")
@@ -74,8 +76,10 @@ async def test_phase_from_the_palette_shows_in_the_bar(store: Store, clock: Step
         await press(app, pilot, "ctrl+s")
         assert running_phase(store, "main").name == "PoC"
         assert "phase PoC 7d 00:00:00 left" in screen_lines(app)[-1]
-        await app.palette_action("end_phase")
+        await press(app, pilot, "ctrl+p")
+        await pilot.press(*"end the phase")
         await settle(app, pilot)
+        await press(app, pilot, "enter")
         await press(app, pilot, "ctrl+s")
         assert running_phase(store, "main") is None
 

@@ -429,7 +429,7 @@ async def test_read_only_board_refuses_writes(db_path: Path, store: Store) -> No
 
 
 async def test_done_loads_older_cards_on_demand(store: Store) -> None:
-    from tkanban.tui import app as app_module
+    from tkanban.tui import controller as app_module
 
     for i in range(5):
         card = ops.add_card(store, "main", f"done {i}", author="ann")

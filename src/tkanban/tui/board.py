@@ -1,21 +1,44 @@
 """The board screen: lanes side by side, keyboard focus, moves, the filter and the bar.
 
-The screen shows what the app hands it (``apply``) and turns keys into requests to the app;
-it never talks to the database itself.
+The screen shows what the app hands it (``apply``) and turns keys into requests it posts to
+the app (``messages``); it never talks to the database or calls the app itself. Its keys come
+from the one action table (``actions``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
 from tkanban.core.query import CardFilter, parse_filter
-from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo, PhaseInfo
+from tkanban.tui.actions import BOARD, bindings
 from tkanban.tui.lanes import Lane, LaneView, RenderCache
+from tkanban.tui.messages import (
+    AddLogEntry,
+    ArchiveCard,
+    EditCard,
+    EndPhase,
+    LoadMoreDone,
+    MoveCard,
+    NewCard,
+    OpenCard,
+    RecordOutcome,
+    Reload,
+    ReorderCard,
+    SetTimebox,
+    SetWipLimit,
+    ShowHelp,
+    ShowMentions,
+    ShowRetro,
+    StartPhase,
+)
 from tkanban.tui.status import StatusBar
 
 NARROW_WIDTH = 100
@@ -34,38 +57,14 @@ class BoardScreen(Screen[None]):
     #filter.-shown { display: block; }
     """
 
-    BINDINGS = [
-        Binding("left,h", "focus_lane(-1)", "Lane ←", show=False),
-        Binding("right,l", "focus_lane(1)", "Lane →", show=False),
-        Binding("up,k", "focus_card(-1)", "Card ↑", show=False),
-        Binding("down,j", "focus_card(1)", "Card ↓", show=False),
-        Binding("shift+left,H", "move_card(-1)", "Move ←", show=False),
-        Binding("shift+right,L", "move_card(1)", "Move →", show=False),
-        Binding("shift+up,K", "reorder(-1)", "Up", show=False),
-        Binding("shift+down,J", "reorder(1)", "Down", show=False),
-        Binding("home", "focus_card(-1000000)", "Top", show=False),
-        Binding("end", "focus_card(1000000)", "Bottom", show=False),
-        Binding("n", "new_card", "New"),
-        Binding("enter", "open_card", "Open"),
-        Binding("e", "edit_card", "Edit"),
-        Binding("a", "log_entry", "Log"),
-        Binding("t", "timebox", "Time box"),
-        Binding("o", "outcome", "Outcome"),
-        Binding("x", "archive", "Archive"),
-        Binding("slash", "filter", "Filter"),
-        Binding("m", "mentions", "Mentions"),
-        Binding("R", "retro", "Retro"),
-        Binding("w", "wip_limit", "WIP limit"),
-        Binding("r", "reload", "Reload"),
-        Binding("question_mark", "help", "Help"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("q", "app.quit", "Quit"),
-    ]
+    BINDINGS = bindings(BOARD)
 
     def __init__(self, status: StatusBar) -> None:
         super().__init__()
         self.status = status
         self.snapshot: BoardSnapshot | None = None
+        self.phase: PhaseInfo | None = None
+        """The running phase, for the bar: set by the app."""
         self.lanes: list[Lane] = []
         self.lane_index = 0
         self.filter = CardFilter()
@@ -135,7 +134,7 @@ class BoardScreen(Screen[None]):
 
     def update_status(self) -> None:
         note = "" if self.filter.empty else "filter: " + self.query_one("#filter", Input).value
-        self.status.set_state(card=self.current_card, phase=self.app.phase,
+        self.status.set_state(card=self.current_card, phase=self.phase,
                               overdue=self.overdue, now=self.now, note=note)
 
     def tick(self, now: float) -> None:
@@ -174,12 +173,11 @@ class BoardScreen(Screen[None]):
         view = self.lanes[self.lane_index].view
         data = self.snapshot.lanes[self.lane_index]
         if step > 0 and view.cursor + step >= len(view.cards) and data.count > len(data.cards):
-            async def more() -> None:
-                await self.app.load_more_done()
+            def then() -> None:
                 view.set_cursor(view.cursor + step)
                 self.update_status()
 
-            self.app.enqueue(more)
+            self.post_message(LoadMoreDone(then))
             return
         view.set_cursor(view.cursor + step)
         self.update_status()
@@ -196,58 +194,64 @@ class BoardScreen(Screen[None]):
         if again:
             self.action_open_card()
 
-    # --- actions (carried out by the app, one at a time, in order) ---------------------------
+    # --- actions: requests posted to the app, which carries them out one at a time --------
 
     def action_move_card(self, step: int) -> None:
-        self.app.request_move(step)
+        self.post_message(MoveCard(step))
 
     def action_reorder(self, step: int) -> None:
-        self.app.request_reorder(step)
+        self.post_message(ReorderCard(step))
 
     def action_new_card(self) -> None:
         if (lane := self.current_lane) is not None:
-            self.app.open_card_form(lane=lane)
+            self.post_message(NewCard(lane))
 
-    def _with_card(self, method: str) -> None:
+    def _with_card(self, request: Callable[[CardInfo], Message]) -> None:
         card = self.current_card
         if card is None:
             self.notify("no card is focused: this lane is empty", severity="warning")
             return
-        getattr(self.app, method)(card)
+        self.post_message(request(card))
 
     def action_open_card(self) -> None:
-        self._with_card("open_detail")
+        self._with_card(OpenCard)
 
     def action_edit_card(self) -> None:
-        self._with_card("open_card_form")
+        self._with_card(EditCard)
 
     def action_log_entry(self) -> None:
-        self._with_card("open_log_form")
+        self._with_card(AddLogEntry)
 
     def action_timebox(self) -> None:
-        self._with_card("open_timebox_form")
+        self._with_card(SetTimebox)
 
     def action_outcome(self) -> None:
-        self._with_card("open_outcome_form")
+        self._with_card(RecordOutcome)
 
     def action_archive(self) -> None:
-        self._with_card("confirm_archive")
+        self._with_card(ArchiveCard)
 
     def action_reload(self) -> None:
-        self.app.request_reload(announce=True)
+        self.post_message(Reload(announce=True))
 
     def action_help(self) -> None:
-        self.app.action_help()
+        self.post_message(ShowHelp())
 
     def action_mentions(self) -> None:
-        self.app.open_mentions()
+        self.post_message(ShowMentions())
 
     def action_retro(self) -> None:
-        self.app.show_retro()
+        self.post_message(ShowRetro())
 
     def action_wip_limit(self) -> None:
         if (lane := self.current_lane) is not None:
-            self.app.open_wip_form(lane)
+            self.post_message(SetWipLimit(lane))
+
+    def action_start_phase(self) -> None:
+        self.post_message(StartPhase())
+
+    def action_end_phase(self) -> None:
+        self.post_message(EndPhase())
 
     # --- filter --------------------------------------------------------------------------------
 

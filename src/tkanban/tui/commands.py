@@ -1,4 +1,4 @@
-"""The command palette (``ctrl+p``): every board action, by name."""
+"""The command palette (``ctrl+p``): the actions of the screen it was opened on, by name."""
 
 from __future__ import annotations
 
@@ -6,32 +6,34 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tkanban.tui.keys import BOARD_KEYS
-
-EXTRA = [
-    ("Start a phase", "a board-level time box with a goal", "start_phase"),
-    ("End the phase", "record the go/stop decision", "end_phase"),
-    ("Move card to the next lane", "L", "move_next"),
-    ("Move card to the previous lane", "H", "move_previous"),
-]
+from tkanban.tui.actions import BOARD, CARD, Action, palette_actions
+from tkanban.tui.board import BoardScreen
+from tkanban.tui.detail import CardScreen
 
 
 class BoardCommands(Provider):
-    """Board actions for the palette, named as the help screen names them."""
+    """Actions from the one action table, named as the help screen names them."""
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        found = [(what[0].upper() + what[1:], f"key: {keys}", action)
-                 for keys, what, action in BOARD_KEYS if action]
-        return found + EXTRA
+    def _actions(self) -> list[Action]:
+        screen = self.screen
+        where = BOARD if isinstance(screen, BoardScreen) else (
+            CARD if isinstance(screen, CardScreen) else "")
+        return [action for action in palette_actions() if where in action.where]
+
+    async def _run(self, action: Action) -> None:
+        await self.screen.run_action(action.run)
+
+    def _help(self, action: Action) -> str:
+        return f"key: {action.shown}" if action.shown else ""
 
     async def discover(self) -> Hits:
-        for name, help_text, action in self._commands():
-            yield DiscoveryHit(name, partial(self.app.palette_action, action), help=help_text)
+        for action in self._actions():
+            yield DiscoveryHit(action.title, partial(self._run, action), help=self._help(action))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, help_text, action in self._commands():
-            score = matcher.match(name)
+        for action in self._actions():
+            score = matcher.match(action.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self.app.palette_action, action),
-                          help=help_text)
+                yield Hit(score, matcher.highlight(action.title), partial(self._run, action),
+                          help=self._help(action))

@@ -12,7 +12,9 @@ from textual.widgets import Static
 from tkanban.core.hypothesis import suggests_validated
 from tkanban.core.records import CardDetail
 from tkanban.core.timebox import countdown, finished, format_duration, local_time, urgency
+from tkanban.tui.actions import CARD, bindings
 from tkanban.tui.lanes import OUTCOME_MARK
+from tkanban.tui.messages import AddLogEntry, EditCard, RecordOutcome, SetTimebox, ShowHelp
 from tkanban.tui.render import literal
 from tkanban.tui.status import BOX_STYLES, StatusBar
 
@@ -91,14 +93,7 @@ class CardScreen(Screen[None]):
     CardScreen #hint { dock: top; height: 1; background: $panel; color: $text-muted;
                        padding: 0 1; }
     """
-    BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("a", "card('open_log_form')", "Log"),
-        Binding("e", "card('open_card_form')", "Edit"),
-        Binding("t", "card('open_timebox_form')", "Time box"),
-        Binding("o", "card('open_outcome_form')", "Outcome"),
-        Binding("question_mark", "app.help", "Help"),
-    ]
+    BINDINGS = [Binding("escape,q", "close", "Back"), *bindings(CARD)]
 
     def __init__(self, detail: CardDetail, status: StatusBar, now: float) -> None:
         super().__init__()
@@ -136,5 +131,17 @@ class CardScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss()
 
-    def action_card(self, method: str) -> None:
-        getattr(self.app, method)(self.detail.card)
+    def action_edit_card(self) -> None:
+        self.post_message(EditCard(self.detail.card))
+
+    def action_log_entry(self) -> None:
+        self.post_message(AddLogEntry(self.detail.card))
+
+    def action_timebox(self) -> None:
+        self.post_message(SetTimebox(self.detail.card))
+
+    def action_outcome(self) -> None:
+        self.post_message(RecordOutcome(self.detail.card))
+
+    def action_help(self) -> None:
+        self.post_message(ShowHelp())

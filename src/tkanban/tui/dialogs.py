@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
@@ -32,6 +31,7 @@ from tkanban.core.hypothesis import (
 from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean
 from tkanban.core.timebox import format_duration, parse_duration
+from tkanban.tui.messages import ReloadCardForm
 from tkanban.tui.render import literal
 
 Save = Callable[[dict[str, Any]], Awaitable[None]]
@@ -112,7 +112,7 @@ class Form(ModalScreen[bool]):
 
     def error(self, field: str | None, message: str) -> None:
         """Show ``message`` next to ``field`` (or at the bottom)."""
-        target = self.query(f"#error-{field}").first() if field and self.query(
+        target = self.query(f"#error-{field}").first(Static) if field and self.query(
             f"#error-{field}") else self.query_one("#error-form", Static)
         target.update(literal(message))
         target.disabled = not message
@@ -176,14 +176,6 @@ class Form(ModalScreen[bool]):
     @on(Input.Submitted)
     async def _submitted(self) -> None:
         await self.action_save()
-
-
-class ReloadRequested(Message):
-    """A form asks its owner for the card as it is now in the file."""
-
-    def __init__(self, form: CardForm) -> None:
-        super().__init__()
-        self.form = form
 
 
 class CardForm(Form):
@@ -284,7 +276,7 @@ class CardForm(Form):
     @on(Button.Pressed, "#reload")
     def _reload(self) -> None:
         self.query_one("#conflict").remove_class("-shown")
-        self.post_message(ReloadRequested(self))
+        self.post_message(ReloadCardForm(self))
 
 
 def fill_card_form(form: CardForm, card: CardInfo) -> None:

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from tkanban.core.records import MentionInfo
 from tkanban.core.timebox import local_time
-from tkanban.tui.keys import BOARD_KEYS, FORM_KEYS
+from tkanban.tui.actions import FORM_KEYS, help_rows
 from tkanban.tui.render import literal
 
 
@@ -29,7 +29,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         rows = [Content.styled(f"{keys:<23}", "bold") + Content(what)
-                 for keys, what, _ in BOARD_KEYS]
+                for keys, what in help_rows()]
         rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
                     + Content("a log · e edit · t time box · o outcome · escape back"))
         rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tkanban.core.retro import Retro
+from tkanban.tui.messages import ShowRetro
 from tkanban.tui.render import literal
 
 
@@ -60,7 +61,7 @@ class RetroScreen(Screen[None]):
         self.query_one("#body", VerticalScroll).scroll_home(animate=False)
 
     def action_month(self, step: int) -> None:
-        self.app.show_retro(self.retro.month, step)
+        self.post_message(ShowRetro(self.retro.month, step))
 
     def action_close(self) -> None:
         self.dismiss()

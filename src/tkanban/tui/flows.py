@@ -1,0 +1,286 @@
+"""The form and pane flows: which form a request opens, and what saving it writes.
+
+Each flow pushes a screen and gives it a ``save`` that writes through the controller (in order
+with every other write, then a reload focused on the card). Forms, the retro and the ORM load
+on first use (under ``loading.IMPORTING``), so the board is on screen before them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.content import Content
+
+from tkanban.core import queries as q
+from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
+from tkanban.core.records import CardInfo, LaneInfo
+from tkanban.core.text import visible
+from tkanban.core.timebox import countdown
+from tkanban.tui.detail import CardScreen
+from tkanban.tui.help import MentionsScreen
+from tkanban.tui.loading import IMPORTING
+from tkanban.tui.render import literal
+from tkanban.tui.status import StatusBar
+
+if TYPE_CHECKING:
+    from tkanban.core.retro import Retro
+    from tkanban.tui.app import TkanbanApp
+    from tkanban.tui.dialogs import CardForm
+
+
+class Flows:
+    """The app's forms and panes; ``app`` is the app that shows them."""
+
+    def __init__(self, app: TkanbanApp) -> None:
+        self.app = app
+        self.control = app.control
+
+    @property
+    def user(self) -> str:
+        return self.control.user
+
+    def writable(self) -> bool:
+        """True when the board may be changed; else say why."""
+        store = self.control.store
+        if store.readonly:
+            self.app.notify(f"{visible(store.readonly_reason)}: nothing can be changed",
+                            severity="error", markup=False)
+            return False
+        return True
+
+    # --- cards -----------------------------------------------------------------------------------
+
+    def card_form(self, card: CardInfo | None = None, *, lane: LaneInfo | None = None) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import CardForm
+        if card is not None:
+            async def save(values: dict[str, Any]) -> None:
+                await self.control.write(ops.edit_card, card.id, author=self.user, **values)
+
+            self.app.push_screen(CardForm(save, lane_name=card.lane, card=card))
+            return
+        assert lane is not None
+
+        async def add(values: dict[str, Any]) -> None:
+            values.pop("expected_version", None)
+            await self.control.write(ops.add_card, self.control.board, author=self.user,
+                                     lane=lane.slug, **values)
+
+        self.app.push_screen(CardForm(add, lane_name=lane.name))
+
+    async def reload_form(self, form: CardForm) -> None:
+        """The user chose "reload theirs" in a conflict: fill the form with the card now."""
+        from tkanban.tui.dialogs import fill_card_form
+
+        if form.card is not None:
+            detail = await self.control.call(q.get_card, form.card.id)
+            fill_card_form(form, detail.card)
+            self.app.notify("their version is loaded; your edit was discarded", timeout=4)
+
+    def log_form(self, card: CardInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import LogForm
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.control.write(ops.add_log, card.id, values["text"], author=self.user,
+                                     metrics=values["metrics"], focus_id=card.id)
+
+        criteria = parse_criteria(card.criteria) if card.criteria else []
+        self.app.push_screen(LogForm(save, card=card, criteria=criteria))
+
+    def timebox_form(self, card: CardInfo, hint: str = "") -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import TimeboxForm
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.control.write(ops.set_timebox, card.id, values["seconds"],
+                                     author=self.user, reason=values["reason"])
+
+        self.app.push_screen(TimeboxForm(save, card=card, hint=hint))
+
+    def outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
+        if not self.writable():
+            return
+        if card.kind != "hypothesis":
+            self.app.notify("a task has no outcome: move it to Done when it is finished",
+                            severity="warning")
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import OutcomeForm
+
+        async def save(values: dict[str, Any]) -> None:
+            if move_to is not None:
+                await self.control.write(ops.move_card, card.id, move_to.slug,
+                                         author=self.user, outcome=values["outcome"],
+                                         conclusion=values["conclusion"])
+            else:
+                await self.control.write(ops.set_outcome, card.id, values["outcome"],
+                                         values["conclusion"], author=self.user)
+
+        async def suggest() -> None:
+            detail = await self.control.call(q.get_card, card.id)
+            statuses = evaluate(detail.criteria, detail.latest_metrics)
+            reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
+                      "learning too." if move_to else "")
+            self.app.push_screen(OutcomeForm(
+                save, card=card, reason=reason,
+                suggested="validated" if suggests_validated(statuses) else None))
+
+        self.app.run_worker(suggest(), group="forms")
+
+    def confirm_archive(self, card: CardInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import ConfirmDialog
+
+        async def archive() -> None:
+            await self.control.call(ops.archive_card, card.id, author=self.user)
+            await self.control.reload()
+            self.app.notify(f"#{card.id} archived", timeout=3)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.control.enqueue(archive)
+
+        question = Content("Archive ") + Content.styled(f"#{card.id} ", "bold") + literal(
+            card.title, "bold") + Content("?\nIt leaves the board; its log stays in the file.")
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def detail(self, card: CardInfo) -> None:
+        async def job() -> None:
+            control, clock = self.control, self.control.clock
+            detail = await control.call(q.get_card, card.id)
+            status = StatusBar(self.user, self.app.mode)
+            status.set_state(card=detail.card, phase=control.phase, overdue=0, now=clock(),
+                             mentions=control.unread_mentions)
+            await self.app.push_screen(CardScreen(detail, status, clock()))
+            if detail.card.overdue(clock()):
+                self._offer_wrap_up(detail.card)
+
+        self.app.run_worker(job(), group="forms")
+
+    def _offer_wrap_up(self, card: CardInfo) -> None:
+        from tkanban.tui.dialogs import ConfirmDialog
+
+        left = card.remaining(self.control.clock()) or 0
+        question = Content.styled("This card's time box ran out ", "bold") + Content(
+            f"({countdown(left)}).\n") + Content(
+            "Wrap it up: yes records the outcome" if card.kind == "hypothesis"
+            else "Wrap it up: yes moves it on") + Content("; no extends the box with a reason.")
+
+        def answered(yes: bool | None) -> None:
+            if yes and card.kind == "hypothesis":
+                self.outcome_form(card)
+            elif yes:
+                self.app.notify("move it to Done with L, or extend it with t", timeout=5)
+            elif yes is False:
+                self.timebox_form(card, hint="Extend the box: the reason goes into the log.")
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def mentions(self) -> None:
+        control = self.control
+
+        async def job() -> None:
+            found = await control.call(q.mentions_of, self.user, control.board)
+            if found and not control.store.readonly:
+                with IMPORTING:
+                    from tkanban.core.board import mark_mentions_seen
+                await control.call(mark_mentions_seen, self.user, found[0].entry.id)
+            control.unread_mentions = 0
+            self.app.show_mentions_count(0)
+
+            async def chosen(card_id: int | None) -> None:
+                if card_id is None:
+                    return
+                await control.serial(lambda: control.reload(card_id))
+                snapshot = self.app.board_screen.snapshot
+                card = next((c for lane in snapshot.lanes for c in lane.cards
+                             if c.id == card_id), None) if snapshot else None
+                if card is not None:
+                    self.detail(card)
+                else:
+                    self.app.notify(f"#{card_id} is no longer on the board", severity="warning")
+
+            self.app.push_screen(MentionsScreen(self.user, found), chosen)
+
+        self.app.run_worker(job(), group="forms")
+
+    # --- the board -------------------------------------------------------------------------------
+
+    def phase_form(self, ending: bool) -> None:
+        if not self.writable():
+            return
+        phase = self.control.phase
+        if ending and phase is None:
+            self.app.notify("no phase is running", severity="warning")
+            return
+        if not ending and phase is not None:
+            self.app.notify(f"phase {visible(phase.name)} is running: end it first",
+                            severity="warning", markup=False)
+            return
+        with IMPORTING:
+            from tkanban.core import phase as phases
+            from tkanban.tui.dialogs import PhaseForm
+        board = self.control.board
+
+        async def save(values: dict[str, Any]) -> None:
+            if ending:
+                await self.control.write(phases.end_phase, board, values["decision"],
+                                         values["note"], author=self.user)
+            else:
+                await self.control.write(phases.start_phase, board, values["name"],
+                                         values["seconds"], values["goal"], author=self.user)
+
+        self.app.push_screen(PhaseForm(save, ending=phase.name if ending and phase else None))
+
+    def wip_form(self, lane: LaneInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core import board as ops
+            from tkanban.tui.dialogs import WipForm
+        board = self.control.board
+
+        async def save(values: dict[str, Any]) -> None:
+            await self.control.write(ops.set_wip_limit, board, lane.slug, values["limit"])
+
+        self.app.push_screen(WipForm(save, lane=lane))
+
+    def retro(self, month: str | None = None, step: int = 0) -> None:
+        """Open the retro for ``month`` moved by ``step`` months (this month by default)."""
+        with IMPORTING:
+            from tkanban.core import retro as retros
+            from tkanban.tui.retro import RetroScreen
+        control = self.control
+
+        def compute() -> Retro:
+            year, mon = (retros.parse_month(month) if month
+                         else retros.current_month(control.clock()))
+            year, mon = retros.shift_month(year, mon, step)
+            cards, lanes = q.history(control.store, control.board)
+            return retros.compute(cards, lanes, q.phase_refs(control.store, control.board),
+                                  year, mon, control.clock())
+
+        async def job() -> None:
+            result = await control.call(lambda _: compute())
+            if isinstance(self.app.screen, RetroScreen):
+                self.app.screen.show(result)
+            else:
+                await self.app.push_screen(RetroScreen(result))
+
+        self.app.run_worker(job(), group="forms")

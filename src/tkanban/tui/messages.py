@@ -1,0 +1,124 @@
+"""The vocabulary in which the screens speak to the app: typed messages, posted up.
+
+A screen never calls the app or reaches into it; it posts one of these, and the app decides
+what happens (``@on`` handlers in ``app``). Attributes go down, messages come up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from tkanban.core.records import CardInfo, LaneInfo
+
+if TYPE_CHECKING:
+    from tkanban.tui.dialogs import CardForm
+
+
+@dataclass
+class MoveCard(Message):
+    """Move the focused card ``step`` lanes (-1 to the previous, 1 to the next)."""
+
+    step: int
+
+
+@dataclass
+class ReorderCard(Message):
+    """Move the focused card ``step`` places inside its lane (-1 up, 1 down)."""
+
+    step: int
+
+
+@dataclass
+class NewCard(Message):
+    """Open the new-card form for ``lane``."""
+
+    lane: LaneInfo
+
+
+@dataclass
+class OpenCard(Message):
+    """Open the card pane: details, criteria and research log."""
+
+    card: CardInfo
+
+
+@dataclass
+class EditCard(Message):
+    card: CardInfo
+
+
+@dataclass
+class AddLogEntry(Message):
+    card: CardInfo
+
+
+@dataclass
+class SetTimebox(Message):
+    card: CardInfo
+
+
+@dataclass
+class RecordOutcome(Message):
+    card: CardInfo
+
+
+@dataclass
+class ArchiveCard(Message):
+    """Archive ``card`` once the user says yes."""
+
+    card: CardInfo
+
+
+@dataclass
+class SetWipLimit(Message):
+    lane: LaneInfo
+
+
+@dataclass
+class Reload(Message):
+    """Read the board file again now; ``announce`` says so when done."""
+
+    announce: bool = False
+
+
+@dataclass
+class LoadMoreDone(Message):
+    """Done shows its latest cards; load older ones, then run ``then``."""
+
+    then: Callable[[], Awaitable[None] | None]
+
+
+class ShowHelp(Message):
+    """Every key."""
+
+
+class ShowMentions(Message):
+    """The entries that mention the user."""
+
+
+@dataclass
+class ShowRetro(Message):
+    """The retro of ``month`` (this month when None) moved by ``step`` months."""
+
+    month: str | None = None
+    step: int = 0
+
+
+class StartPhase(Message):
+    """Open the form that starts a board-level time box."""
+
+
+class EndPhase(Message):
+    """Open the form that ends the running phase with a decision."""
+
+
+@dataclass
+class ReloadCardForm(Message):
+    """The user chose "reload theirs" after a conflict: fill ``form`` with the card as it is
+    in the file now."""
+
+    form: CardForm
