@@ -8,7 +8,13 @@ from sqlmodel import Session, col, select
 from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
 from tkanban.core.models import Phase
-from tkanban.core.queries import list_phases, phase_refs, running_phase
+from tkanban.core.queries import (
+    PHASE_COLUMNS,
+    list_phases,
+    phase_info,
+    phase_refs,
+    running_phase,
+)
 from tkanban.core.records import PhaseInfo
 from tkanban.core.store import Store
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_name
@@ -20,8 +26,7 @@ DECISIONS = ("go", "stop")
 
 
 def _info(row: Phase) -> PhaseInfo:
-    return PhaseInfo(row.id or 0, row.name, row.goal, row.timebox_seconds, row.started_at,
-                     row.ended_at, row.decision, row.note, row.author, row.decided_by)
+    return phase_info([getattr(row, name) for name in PHASE_COLUMNS])
 
 
 def _running(session: Session, board_id: int) -> Phase | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tkanban.core.errors import NotFoundError
 from tkanban.core.records import (
@@ -16,17 +16,18 @@ from tkanban.core.records import (
     TODO,
     BoardSnapshot,
     CardDetail,
+    CardHistory,
     CardInfo,
     EntryInfo,
     LaneCards,
     LaneInfo,
+    LaneRef,
     MentionInfo,
+    PhaseInfo,
+    PhaseRef,
     resolve_lane,
 )
 from tkanban.core.store import Store
-
-if TYPE_CHECKING:
-    from tkanban.core.retro import CardHistory, LaneRef, PhaseRef
 
 CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
                 "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
@@ -83,19 +84,19 @@ def entry_info(row: Sequence[Any], mentions: list[str]) -> EntryInfo:
 
 
 def board_exists(store: Store, name: str) -> bool:
-    with store.query() as conn:
+    with store.reading() as conn:
         return conn.execute("SELECT 1 FROM board WHERE name = ?", (name,)).fetchone() is not None
 
 
 def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:
-    with store.query() as conn:
+    with store.reading() as conn:
         return lanes_of(conn, board_id(conn, board))
 
 
 def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | None = None,
                include_archived: bool = False) -> list[CardInfo]:
     """Cards in lane order, then priority order (Done: most recent first)."""
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         lanes = lanes_of(conn, bid)
         sql, args = f"SELECT {_CARD} FROM card WHERE board_id = ?", [bid]
@@ -119,7 +120,7 @@ def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None 
     """The live cards of the named lanes (all by default) in priority order, read with the
     lane index; Done, most recent first, is cut to ``done_limit`` cards. Also returns every
     lane (for headers) and the file's change number."""
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         lanes = lanes_of(conn, bid)
         by_id = {lane.id: lane for lane in lanes}
@@ -152,7 +153,7 @@ def load_board(store: Store, board: str = DEFAULT_BOARD, *,
 def changes_since(store: Store, board: str, seq: int) -> tuple[int, dict[int, str | None]]:
     """The file's change number now, and each card changed after ``seq`` with its lane now
     (None once archived): what a live board must re-read."""
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         now_seq = _seq(conn)
         if now_seq == seq:
@@ -165,7 +166,7 @@ def changes_since(store: Store, board: str, seq: int) -> tuple[int, dict[int, st
 
 def get_card(store: Store, card_id: int) -> CardDetail:
     """A card with its whole research log, oldest entry first."""
-    with store.query() as conn:
+    with store.reading() as conn:
         row = conn.execute(f"SELECT {_CARD}, board_id FROM card WHERE id = ?",
                            (card_id,)).fetchone()
         if row is None:
@@ -185,7 +186,7 @@ def get_card(store: Store, card_id: int) -> CardDetail:
 
 def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[MentionInfo]:
     """Log entries on this board that mention ``user``, newest first."""
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         rows = conn.execute(
             "SELECT e.id, e.card_id, e.author, e.at, e.kind, e.text, e.data, e.metrics, c.title "
@@ -206,7 +207,7 @@ def seen_key(user: str) -> str:
 
 def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
     """How many entries mention ``user`` since they last opened their mentions."""
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (seen_key(user),)).fetchone()
         last = int(row[0]) if row else 0
@@ -218,9 +219,7 @@ def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
 
 def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory], list[LaneRef]]:
     """Every card of the board (archived too) with its lane visits and extensions."""
-    from tkanban.core.retro import CardHistory, LaneRef  # the retro's records, loaded for it
-
-    with store.query() as conn:
+    with store.reading() as conn:
         bid = board_id(conn, board)
         lanes = lanes_of(conn, bid)
         by_id = {lane.id: lane for lane in lanes}
@@ -260,33 +259,32 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
 # --- phases --------------------------------------------------------------------------------------
 
 
-def _phase(row: Any) -> Any:
-    from tkanban.core.records import PhaseInfo
+PHASE_COLUMNS = ("id", "name", "goal", "timebox_seconds", "started_at", "ended_at", "decision",
+                 "note", "author", "decided_by")
+"""The phase columns a ``PhaseInfo`` is made from, in its order."""
+_PHASE = ", ".join(PHASE_COLUMNS)
 
+
+def phase_info(row: Sequence[Any]) -> PhaseInfo:
+    """A phase from its ``PHASE_COLUMNS`` values (a query row, or an ORM object's fields)."""
     return PhaseInfo(*row)
 
 
-_PHASE = ("id, name, goal, timebox_seconds, started_at, ended_at, decision, note, author, "
-          "decided_by")
-
-
-def list_phases(store: Store, board: str = DEFAULT_BOARD) -> list[Any]:
-    with store.query() as conn:
+def list_phases(store: Store, board: str = DEFAULT_BOARD) -> list[PhaseInfo]:
+    with store.reading() as conn:
         rows = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? "
                             "ORDER BY started_at, id", (board_id(conn, board),)).fetchall()
-    return [_phase(r) for r in rows]
+    return [phase_info(r) for r in rows]
 
 
-def running_phase(store: Store, board: str = DEFAULT_BOARD) -> Any:
-    with store.query() as conn:
+def running_phase(store: Store, board: str = DEFAULT_BOARD) -> PhaseInfo | None:
+    with store.reading() as conn:
         row = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? AND ended_at IS "
                            "NULL", (board_id(conn, board),)).fetchone()
-    return _phase(row) if row else None
+    return phase_info(row) if row else None
 
 
 def phase_refs(store: Store, board: str) -> list[PhaseRef]:
     """Phases as the retro reads them."""
-    from tkanban.core.retro import PhaseRef
-
     return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
             for p in list_phases(store, board)]

@@ -322,3 +322,43 @@ class PhaseInfo:
             "decision": self.decision, "note": self.note, "author": self.author,
             "decided_by": self.decided_by,
         }
+
+
+# --- what the retro reads -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardHistory:
+    """One card and the moments it entered each lane (from its log)."""
+
+    id: int
+    title: str
+    kind: str
+    outcome: str | None
+    conclusion: str
+    timebox_seconds: int | None
+    clock_start: float | None
+    clock_stop: float | None
+    archived_at: float | None
+    lane_slug: str
+    visits: list[tuple[float, str]]
+    """(time, lane slug) for creation and every move, in time order."""
+    extensions: list[tuple[float, str, str]] = field(default_factory=list)
+    """(time, author, reason) of every time-box extension."""
+
+
+@dataclass(frozen=True)
+class LaneRef:
+    slug: str
+    name: str
+    wip_limit: int | None
+
+
+@dataclass(frozen=True)
+class PhaseRef:
+    name: str
+    goal: str
+    ended_at: float | None
+    decision: str | None
+    note: str
+    decided_by: str | None

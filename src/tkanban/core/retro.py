@@ -8,54 +8,17 @@ the cumulative flow and WIP come from the move history in the research logs.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES
-from tkanban.core.records import DONE, TODO
+from tkanban.core.records import DONE, TODO, CardHistory, LaneRef, PhaseRef
 from tkanban.core.text import markdown
 from tkanban.core.timebox import format_duration, iso
 
 DAY = 86400.0
-
-
-@dataclass(frozen=True)
-class CardHistory:
-    """One card and the moments it entered each lane (from its log)."""
-
-    id: int
-    title: str
-    kind: str
-    outcome: str | None
-    conclusion: str
-    timebox_seconds: int | None
-    clock_start: float | None
-    clock_stop: float | None
-    archived_at: float | None
-    lane_slug: str
-    visits: list[tuple[float, str]]
-    """(time, lane slug) for creation and every move, in time order."""
-    extensions: list[tuple[float, str, str]] = field(default_factory=list)
-    """(time, author, reason) of every time-box extension."""
-
-
-@dataclass(frozen=True)
-class LaneRef:
-    slug: str
-    name: str
-    wip_limit: int | None
-
-
-@dataclass(frozen=True)
-class PhaseRef:
-    name: str
-    goal: str
-    ended_at: float | None
-    decision: str | None
-    note: str
-    decided_by: str | None
 
 
 def parse_month(text: str) -> tuple[int, int]:

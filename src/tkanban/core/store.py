@@ -81,7 +81,7 @@ class Store:
     def _engine(self, begin: str) -> Engine:
         """An SQLAlchemy engine whose transactions start with ``begin`` (SQLAlchemy's recipe
         for SQLite: no implicit BEGIN from the driver, our own from a ``begin`` event). Made on
-        first use: reads through ``query`` never import SQLAlchemy."""
+        first use: reads through ``reading`` never import SQLAlchemy."""
         if begin not in self._engines:
             from sqlalchemy import create_engine, event
             from sqlalchemy.pool import NullPool
@@ -197,7 +197,7 @@ class Store:
             raise
 
     @contextmanager
-    def query(self) -> Iterator[sqlite3.Connection]:
+    def reading(self) -> Iterator[sqlite3.Connection]:
         """A short read transaction on a plain sqlite3 connection (see ``queries``)."""
         try:
             conn = self._connect()

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input
 
-from tkanban.core.query import CardFilter, parse_filter
+from tkanban.core.filters import CardFilter, parse_filter
 from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo, PhaseInfo
 from tkanban.tui.actions import BOARD, bindings
 from tkanban.tui.lanes import Lane, LaneView, RenderCache
