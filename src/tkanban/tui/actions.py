@@ -36,8 +36,16 @@ class Action:
 
     @property
     def title(self) -> str:
-        """The description as a palette entry names it."""
-        return self.description[0].upper() + self.description[1:]
+        """The palette entry's name: the description up to its colon, capitalised."""
+        head = self.description.split(":")[0]
+        return head[0].upper() + head[1:]
+
+    @property
+    def help(self) -> str:
+        """The palette entry's help line: the rest of the description, and the keys."""
+        rest = self.description.partition(":")[2].strip()
+        keys = f"key: {self.shown}" if self.shown else ""
+        return " · ".join(part for part in (rest, keys) if part)
 
 
 def _action(name: str, keys: str, shown: str, description: str, run: str,

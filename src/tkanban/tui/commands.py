@@ -23,12 +23,9 @@ class BoardCommands(Provider):
     async def _run(self, action: Action) -> None:
         await self.screen.run_action(action.run)
 
-    def _help(self, action: Action) -> str:
-        return f"key: {action.shown}" if action.shown else ""
-
     async def discover(self) -> Hits:
         for action in self._actions():
-            yield DiscoveryHit(action.title, partial(self._run, action), help=self._help(action))
+            yield DiscoveryHit(action.title, partial(self._run, action), help=action.help)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -36,4 +33,4 @@ class BoardCommands(Provider):
             score = matcher.match(action.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(action.title), partial(self._run, action),
-                          help=self._help(action))
+                          help=action.help)
