@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -93,7 +92,7 @@ class CardScreen(Screen[None]):
     CardScreen #hint { dock: top; height: 1; background: $panel; color: $text-muted;
                        padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Back"), *bindings(CARD)]
+    BINDINGS = bindings(CARD)
 
     def __init__(self, detail: CardDetail, status: StatusBar, now: float) -> None:
         super().__init__()
