@@ -88,7 +88,8 @@ async def test_mentions_view_jumps_to_the_card(store: Store) -> None:
     (card_id,) = seed(store, "needs alice")
     ops.add_log(store, card_id, "@alice have a look", author="bob")
     async with board(store, (120, 35)) as (app, pilot):
-        assert "1 new mention(s)" in screen_lines(app)[-1]
+        assert "1 new mention" in screen_lines(app)[-1]
+        assert "mention(s)" not in screen_lines(app)[-1] and "mentions" not in screen_lines(app)[-1]
         await press(app, pilot, "m")
         assert isinstance(app.screen, MentionsScreen)
         assert "@alice have a look" in screen_text(app)

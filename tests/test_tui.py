@@ -14,8 +14,9 @@ from textual.pilot import Pilot
 from tkanban.core import board as ops
 from tkanban.core.store import Store
 from tkanban.tui.app import TkanbanApp
+from tkanban.tui.confirm import ConfirmDialog
 from tkanban.tui.detail import CardScreen
-from tkanban.tui.dialogs import CardForm, ConfirmDialog, LogForm, OutcomeForm
+from tkanban.tui.dialogs import CardForm, LogForm, OutcomeForm
 from tkanban.tui.help import HelpScreen
 
 from .conftest import StepClock

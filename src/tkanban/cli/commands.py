@@ -251,11 +251,13 @@ def read_export(source: str) -> Any:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.text import plural
     from tkanban.core.transfer import import_json
 
     counts = import_json(ctx.store, args.export)
-    print(f"imported {counts['boards']} board(s), {counts['cards']} card(s), "
-          f"{counts['log']} log entries, {counts['phases']} phase(s)")
+    print(f"imported {plural(counts['boards'], 'board')}, {plural(counts['cards'], 'card')}, "
+          f"{plural(counts['log'], 'log entry', 'log entries')}, "
+          f"{plural(counts['phases'], 'phase')}")
 
 
 def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:

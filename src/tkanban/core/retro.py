@@ -15,7 +15,7 @@ from typing import Any, cast
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES
 from tkanban.core.records import DONE, TODO, CardHistory, LaneRef, PhaseRef
-from tkanban.core.text import markdown
+from tkanban.core.text import markdown, plural
 from tkanban.core.timebox import format_duration, iso
 
 DAY = 86400.0
@@ -167,7 +167,7 @@ class Retro:
             + (" — **longer than its box**" if item["over_box"] else "")
             for item in self.wip])
         lines += _section("WIP limits exceeded", [
-            f"- {names.get(slug, slug)}: over its limit on {days} day(s)"
+            f"- {names.get(slug, slug)}: over its limit on {plural(days, 'day')}"
             for slug, days in self.wip_exceeded_days.items()], "- no lane has a WIP limit")
         lines += _section("Phase decisions", [
             f"- {md(phase['name'])}: **{phase['decision']}** ({md(phase['decided_by'] or '')}) — "

@@ -120,3 +120,8 @@ def markdown(text: str, *, indent: str = "") -> str:
             line = line[:end - 1] + "\\" + line[end - 1:]
         lines.append(line)
     return ("\n" + indent).join(lines)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 card``, ``2 cards`` (``many`` for an irregular plural: ``entry``/``entries``)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -21,7 +21,7 @@ from tkanban.core import queries as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.records import DEFAULT_BOARD, CardInfo, LaneInfo
 from tkanban.core.store import Store
-from tkanban.core.text import visible
+from tkanban.core.text import plural, visible
 from tkanban.core.timebox import Clock, system_clock
 from tkanban.tui import messages as msg
 from tkanban.tui.board import BoardScreen
@@ -89,7 +89,9 @@ class TkanbanApp(App[None]):
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
         if self._alerted:
-            self.notify(f"{len(self._alerted)} card(s) are past their time box", severity="warning")
+            count = len(self._alerted)
+            self.notify(f"{plural(count, 'card')} {'is' if count == 1 else 'are'} past "
+                        f"{'its' if count == 1 else 'their'} time box", severity="warning")
         for notice in self.notices:
             self.notify(visible(notice), markup=False, timeout=8)
         if self.own_process:

@@ -112,7 +112,7 @@ class CardScreen(Screen[None]):
         yield self.status
 
     def on_mount(self) -> None:
-        self.query_one("#body").scroll_end(animate=False)
+        self.query_one("#body").scroll_home(animate=False)  # title, lane, box first
 
     def show(self, detail: CardDetail, now: float) -> None:
         body = self.query_one("#body", VerticalScroll)

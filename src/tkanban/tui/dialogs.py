@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
@@ -266,6 +265,13 @@ class CardForm(Form):
                          "their version.")
         self.conflict = exc
         self.query_one("#conflict").add_class("-shown")
+        self.query_one("#reapply", Button).focus()  # enter applies it; escape cancels
+
+    async def action_save(self) -> None:
+        if self.query_one("#conflict").has_class("-shown"):
+            await self._reapply()  # saving again means: mine on top of theirs
+            return
+        await super().action_save()
 
     @on(Button.Pressed, "#reapply")
     async def _reapply(self) -> None:
@@ -454,45 +460,3 @@ class WipForm(Form):
         if not raw.isdigit() or not 1 <= int(raw) <= 999:
             raise ValidationError("a WIP limit is a whole number from 1 to 999", "limit")
         return {"limit": int(raw)}
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question: ``y`` or ``enter`` confirms, ``n`` or ``escape`` cancels."""
-
-    DEFAULT_CSS = """
-    ConfirmDialog {
-        align: center middle;
-        & > #dialog {
-            width: 60; max-width: 100%; height: auto; background: $surface;
-            border: thick $warning; padding: 1 2;
-        }
-        & #buttons { height: auto; margin: 1 0 0 0; }
-        & Button { margin: 0 1 0 0; }
-    }
-    """
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-        Binding("escape", "answer(False)", "Cancel"),
-    ]
-
-    def __init__(self, question: Content) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(self.question)
-            with Horizontal(id="buttons"):
-                yield Button("Yes (y)", id="yes", variant="warning")
-                yield Button("No (n)", id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")

@@ -34,6 +34,8 @@ class Flows:
     def __init__(self, app: TkanbanApp) -> None:
         self.app = app
         self.control = app.control
+        self._offered: set[int] = set()
+        """Overdue cards whose wrap-up was offered this session: asked once, not each time."""
 
     @property
     def user(self) -> str:
@@ -143,7 +145,7 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core import board as ops
-            from tkanban.tui.dialogs import ConfirmDialog
+            from tkanban.tui.confirm import ConfirmDialog
 
         async def archive() -> None:
             await self.control.call(ops.archive_card, card.id, author=self.user)
@@ -168,13 +170,14 @@ class Flows:
             status.set_state(card=detail.card, phase=control.phase, overdue=0, now=clock(),
                              mentions=control.unread_mentions)
             await self.app.push_screen(CardScreen(detail, status, clock()))
-            if detail.card.overdue(clock()):
+            if detail.card.overdue(clock()) and card.id not in self._offered:
+                self._offered.add(card.id)
                 self._offer_wrap_up(detail.card)
 
         self.app.run_worker(job(), group="forms")
 
     def _offer_wrap_up(self, card: CardInfo) -> None:
-        from tkanban.tui.dialogs import ConfirmDialog
+        from tkanban.tui.confirm import ConfirmDialog
 
         left = card.remaining(self.control.clock()) or 0
         question = Content.styled("This card's time box ran out ", "bold") + Content(

@@ -35,6 +35,8 @@ VIRTUAL_STEP = 8
 NARROW_LANE = 8
 """Columns of a lane you are not in, in a narrow terminal."""
 
+FOLD_WIDTH = 12
+"""Lanes at least this wide fold a word longer than a line; narrower ones cut it with "…"."""
 TITLE_LINES = 3
 CARD_HEIGHT = TITLE_LINES + 3
 """Rows per card: meta line, title lines, people line, gap."""
@@ -262,11 +264,15 @@ class LaneView(ScrollView, can_focus=False):
                 name = URGENCY_CLASSES[urgency(left, card.timebox_seconds or 1)]
                 right = Text(("" if left >= 0 else "! ") + short_left(left),
                              style=self.get_component_rich_style(name, partial=True))
-        if right.cell_len and top.cell_len + 1 + right.cell_len <= inner:
-            top.append(" " * (inner - top.cell_len - right.cell_len))
-            top.append_text(right)
-        elif right.cell_len and inner >= 12:
-            top = right
+        if right.cell_len:
+            if top.cell_len + 1 + right.cell_len > inner:
+                top = Text(f"#{card.id}", style=meta)  # the kind gives way; the id stays
+                room = inner - top.cell_len - 1
+                if right.cell_len > room:
+                    right.truncate(max(room, 0), overflow="ellipsis")
+            if right.cell_len:
+                top.append(" " * (inner - top.cell_len - right.cell_len))
+                top.append_text(right)
 
         title_lines = self._title_lines(card.title, inner)
         people = Text(f"@{card.assignee}" if card.assignee else "", style=meta)
@@ -293,8 +299,11 @@ class LaneView(ScrollView, can_focus=False):
 
 
 def fit_lines(text: Text, width: int, count: int, console: Console) -> list[Text]:
-    """``text`` wrapped to exactly ``count`` lines of ``width`` (an ellipsis if cut short)."""
-    lines = list(text.wrap(console, width, overflow="fold"))
+    """``text`` wrapped to exactly ``count`` lines of ``width`` (an ellipsis if cut short).
+    A word too long for a narrow lane ends in an ellipsis rather than breaking across lines
+    ("believ" / "e"); in a wide lane a long word (a path, a URL) is folded."""
+    overflow = "fold" if width >= FOLD_WIDTH else "ellipsis"
+    lines = list(text.wrap(console, width, overflow=overflow))
     if len(lines) > count:
         last = lines[count - 1]
         last.rstrip()

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tkanban.core.records import CardInfo, PhaseInfo
-from tkanban.core.text import visible
+from tkanban.core.text import plural, visible
 from tkanban.core.timebox import countdown, finished, urgency
 
 BOX_STYLES = {"over": "$error bold", "low": "$warning", "ok": ""}
@@ -71,7 +71,7 @@ class StatusBar(Static):
         if self.overdue:
             parts.append(Content.styled(f"{self.overdue} overdue", "$error bold"))
         if self.mentions:
-            parts.append(Content.styled(f"{self.mentions} new mention(s)", "$accent bold"))
+            parts.append(Content.styled(plural(self.mentions, "new mention"), "$accent bold"))
         if self.note:
             parts.append(Content.styled(visible(self.note, multiline=False), "$warning"))
         parts.append(Content(f"@{self.user}"))

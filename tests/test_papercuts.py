@@ -1,0 +1,95 @@
+"""Papercuts found when the board was tried as a new user would."""
+
+from __future__ import annotations
+
+import pytest
+
+from tkanban.core import board as ops
+from tkanban.core.demo import fill_demo
+from tkanban.core.store import Store
+from tkanban.tui.confirm import ConfirmDialog
+from tkanban.tui.detail import CardScreen
+from tkanban.tui.dialogs import CardForm, TimeboxForm
+
+from .conftest import StepClock, run_cli
+from .screen import screen_lines, screen_text
+from .test_tui import SIZES, board, press, seed
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_card_pane_opens_at_its_top(store: Store, size: tuple[int, int]) -> None:
+    card = ops.add_card(store, "main", "a card with a long log", author="ann",
+                        timebox_seconds=7200, assignee="bob")
+    for i in range(40):
+        ops.add_log(store, card.id, f"entry {i}", author="ann")
+    async with board(store, size) as (app, pilot):
+        await press(app, pilot, "enter")
+        assert isinstance(app.screen, CardScreen)
+        text = screen_text(app)
+        for fact in ("a card with a long log", "lane", "@bob", "time box"):
+            assert fact in text, fact
+        assert "entry 39" not in text
+
+
+async def test_escape_on_the_wrap_up_prompt_changes_nothing(store: Store,
+                                                           clock: StepClock) -> None:
+    card = ops.add_card(store, "main", "boxed", author="ann", kind="hypothesis",
+                        timebox_seconds=60)
+    ops.move_card(store, card.id, 2, author="ann")
+    clock.advance(120)
+    before = ops.get_card(store, card.id)
+    async with board(store, (120, 35), clock=clock) as (app, pilot):
+        await press(app, pilot, "l", "enter")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(app, pilot, "escape")
+        assert isinstance(app.screen, CardScreen), "escape cancels: no extend form"
+        assert not isinstance(app.screen, TimeboxForm)
+        await press(app, pilot, "escape", "enter")
+        assert isinstance(app.screen, CardScreen), "asked once, not each time the card opens"
+    after = ops.get_card(store, card.id)
+    assert (after.card.version, len(after.entries)) == (before.card.version, len(before.entries))
+
+
+@pytest.mark.parametrize("key", ["enter", "ctrl+s"])
+async def test_the_conflict_dialog_acts_on_enter_and_save(store: Store, key: str) -> None:
+    (card_id,) = seed(store, "original")
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "e")
+        form = app.screen
+        ops.edit_card(store, card_id, author="bob", description="bob was here")
+        form.query_one("#title").value = "alice's title"
+        await press(app, pilot, "ctrl+s")
+        assert isinstance(app.screen, CardForm) and "changed by bob" in screen_text(app)
+        await press(app, pilot, key)
+        assert not isinstance(app.screen, CardForm)
+    detail = ops.get_card(store, card_id)
+    assert (detail.card.title, detail.card.description) == ("alice's title", "bob was here")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_every_card_shows_its_id(store: Store, size: tuple[int, int]) -> None:
+    fill_demo(store, "main")
+    async with board(store, size) as (app, pilot):
+        text = screen_text(app)
+        assert app.board_screen.snapshot is not None
+        shown = [card for lane in app.board_screen.snapshot.lanes for card in lane.cards[:2]]
+        for card in shown:
+            assert f"#{card.id}" in text, card.title
+
+
+async def test_narrow_lanes_do_not_break_words(store: Store) -> None:
+    ops.add_card(store, "main", "We believe DistilBERT helps", author="ann",
+                 lane="test-hypothesis")
+    async with board(store, (80, 24)) as (app, pilot):
+        lines = screen_lines(app)
+        cells = [line.split("▕")[1].strip() for line in lines[3:8] if line.count("▕") > 2]
+        assert "believ" not in cells and "e" not in cells
+        assert any(cell.endswith("…") for cell in cells)
+
+
+def test_counts_are_worded_for_one_and_many(db_path, tmp_path) -> None:
+    run_cli("add", "only card", db=db_path)
+    export = tmp_path / "one.json"
+    export.write_text(run_cli("export", db=db_path).stdout)
+    result = run_cli("import", str(export), db=tmp_path / "copy.db")
+    assert result.stdout.strip() == "imported 1 board, 1 card, 1 log entry, 0 phases"
