@@ -93,3 +93,18 @@ def test_counts_are_worded_for_one_and_many(db_path, tmp_path) -> None:
     export.write_text(run_cli("export", db=db_path).stdout)
     result = run_cli("import", str(export), db=tmp_path / "copy.db")
     assert result.stdout.strip() == "imported 1 board, 1 card, 1 log entry, 0 phases"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_bar_keeps_who_where_and_help_in_view(store: Store, clock: StepClock,
+                                                        size: tuple[int, int]) -> None:
+    from tkanban.core.phase import start_phase
+
+    fill_demo(store, "main")
+    start_phase(store, "main", "Proof of concept for the claims team", 7 * 86400, "AUC > 0.8",
+                author="po")
+    async with board(store, size) as (app, pilot):
+        await press(app, pilot, "l")
+        bar = screen_lines(app)[-1]
+        for part in ("#5 4d", "7d 00:00:00", "overdue", "mention", "@alice", "local", "? help"):
+            assert part in bar, (part, bar)

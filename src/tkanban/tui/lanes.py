@@ -302,8 +302,8 @@ def fit_lines(text: Text, width: int, count: int, console: Console) -> list[Text
     """``text`` wrapped to exactly ``count`` lines of ``width`` (an ellipsis if cut short).
     A word too long for a narrow lane ends in an ellipsis rather than breaking across lines
     ("believ" / "e"); in a wide lane a long word (a path, a URL) is folded."""
-    overflow = "fold" if width >= FOLD_WIDTH else "ellipsis"
-    lines = list(text.wrap(console, width, overflow=overflow))
+    lines = list(text.wrap(console, width,
+                           overflow="fold" if width >= FOLD_WIDTH else "ellipsis"))
     if len(lines) > count:
         last = lines[count - 1]
         last.rstrip()
