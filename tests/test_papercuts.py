@@ -108,3 +108,71 @@ async def test_the_bar_keeps_who_where_and_help_in_view(store: Store, clock: Ste
         bar = screen_lines(app)[-1]
         for part in ("#5 4d", "7d 00:00:00", "overdue", "mention", "@alice", "local", "? help"):
             assert part in bar, (part, bar)
+
+
+def _in_a_terminal(args: list[str], db, editor: str) -> int:
+    """Run the command with a terminal on standard input (so that it may open the editor)."""
+    import os
+    import subprocess
+
+    from .conftest import tkanban_exe
+
+    leader, follower = os.openpty()
+    try:
+        env = {**os.environ, "EDITOR": editor, "VISUAL": ""}
+        return subprocess.run([*tkanban_exe(), "--db", str(db), *args], stdin=follower,
+                              capture_output=True, env=env, timeout=60).returncode
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
+def test_log_reads_standard_input_and_the_editor(db_path, tmp_path) -> None:
+    import json
+
+    run_cli("add", "long text", db=db_path)
+    assert run_cli("log", "1", db=db_path, input="piped\nsecond line\n").returncode == 0
+    assert run_cli("log", "1", "-", db=db_path, input="dashed").returncode == 0
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "written in the editor" > "$1"\n')
+    editor.chmod(0o755)
+    assert _in_a_terminal(["log", "1"], db_path, str(editor)) == 0
+    failing = tmp_path / "failing.sh"
+    failing.write_text('#!/bin/sh\nprintf "half" > "$1"\nexit 1\n')
+    failing.chmod(0o755)
+    assert _in_a_terminal(["log", "1"], db_path, str(failing)) == 1
+    emptying = tmp_path / "emptying.sh"
+    emptying.write_text('#!/bin/sh\n: > "$1"\n')
+    emptying.chmod(0o755)
+    assert _in_a_terminal(["log", "1"], db_path, str(emptying)) == 1
+    assert _in_a_terminal(["edit", "1", "--description"], db_path, str(editor)) == 0
+    shown = json.loads(run_cli("show", "1", "--json", db=db_path).stdout)
+    notes = [e["text"] for e in shown["log"] if e["kind"] == "note"]
+    assert notes == ["piped\nsecond line", "dashed", "written in the editor"]
+    assert shown["description"] == "written in the editor"
+
+
+@pytest.mark.parametrize("script", ["rewrite", "fail"])
+async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
+        store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    from tkanban.tui.dialogs import LogForm
+
+    editor = tmp_path / "editor.sh"
+    body = ('printf "from the editor\\nline two\\n" > "$1"' if script == "rewrite"
+            else 'printf "half" > "$1"; exit 1')
+    editor.write_text(f"#!/bin/sh\n{body}\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    (card_id,) = seed(store, "card")
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "a")
+        assert isinstance(app.screen, LogForm)
+        await pilot.press(*"typed")
+        await press(app, pilot, "ctrl+e")
+        area = app.screen.query_one("#text")
+        expected = "from the editor\nline two" if script == "rewrite" else "typed"
+        assert area.text == expected
+        await press(app, pilot, "ctrl+s")
+    notes = [e.text for e in ops.get_card(store, card_id).entries if e.kind == "note"]
+    assert notes == [expected]

@@ -158,8 +158,9 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     for entry in detail.entries:
         metrics = "  " + " ".join(f"{k}={v:g}" for k, v in entry.metrics.items()) \
             if entry.metrics else ""
+        text = entry.text.replace("\n", "\n" + " " * 40)  # continuation lines under the text
         lines.append(f"  {local_time(entry.at)}  {entry.author:<10} {entry.kind:<8} "
-                     f"{entry.text}{metrics}")
+                     f"{text}{metrics}")
     _out("\n".join(lines))
 
 
@@ -177,12 +178,41 @@ def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.hypothesis import parse_metric
 
     metrics = dict(parse_metric(m) for m in args.metric)
-    entry = add_log(ctx.store, args.id, args.text, author=ctx.user, metrics=metrics)
+    text = args.text
+    if text is None or text == "-":
+        text = "" if text is None and metrics else _long_text(text, "", "log entry")
+    entry = add_log(ctx.store, args.id, text, author=ctx.user, metrics=metrics)
     print(entry.id)
 
 
+def _long_text(given: str | None, current: str, what: str) -> str:
+    """Text given as '-' (standard input), or none: read from standard input when it is a
+    pipe, else written in the user's editor starting from ``current``. An editor that fails,
+    or text left empty, changes nothing."""
+    from tkanban.core.errors import ValidationError
+    from tkanban.editor import edit_text
+
+    if given == "-" or not sys.stdin.isatty():
+        text = sys.stdin.read()
+    else:
+        edited = edit_text(current, name=what.replace(" ", "-"))
+        if edited is None:
+            raise ValidationError(f"the editor failed; nothing was changed ({what})")
+        text = edited
+    if not text.strip():
+        raise ValidationError(f"the {what} was left empty; nothing was changed")
+    return text
+
+
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.cli.parser import EDIT
     from tkanban.core.board import edit_card
+    from tkanban.core.queries import get_card
+
+    if args.description in (EDIT, "-"):
+        current = get_card(ctx.store, args.id).card.description
+        given = "-" if args.description == "-" else None
+        args.description = _long_text(given, current, "description")
 
     card = edit_card(ctx.store, args.id, author=ctx.user, title=args.title,
                      description=args.description, criteria=args.criteria,

@@ -8,6 +8,8 @@ from typing import Any
 from tkanban import __version__
 
 PROG = "tkanban"
+EDIT = "\0edit"
+"""``--description`` given without a value: write it in the user's editor."""
 
 
 def _common() -> argparse.ArgumentParser:
@@ -72,16 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", default="", help="one-line conclusion for the outcome")
     p.add_argument("--position", type=int, help="place in the lane, 1 = top")
 
-    p = command("log", "append to a card's research log")
+    p = command("log", "append to a card's research log",
+                epilog="With no TEXT (and no --metric), the entry is read from standard input "
+                "when it is a pipe, else written in $VISUAL / $EDITOR (vi by default); an "
+                "editor that fails or leaves the text empty logs nothing.")
     p.add_argument("id", type=int)
-    p.add_argument("text", nargs="?", default="")
+    p.add_argument("text", nargs="?", default=None,
+                   help="the entry (up to 20,000 characters); '-' reads it from standard input")
     p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
                    help="a measurement, e.g. auc=0.83 (repeatable)")
 
     p = command("edit", "change a card's title, description, criteria or assignee")
     p.add_argument("id", type=int)
     p.add_argument("--title")
-    p.add_argument("--description")
+    p.add_argument("--description", nargs="?", const=EDIT,
+                   help="new description; with no text, edit the current one in $VISUAL / "
+                   "$EDITOR ('-' reads it from standard input)")
     p.add_argument("--criteria")
     p.add_argument("--assignee", help="a user name, or '' for nobody")
     p.add_argument("--kind", choices=["hypothesis", "task"])

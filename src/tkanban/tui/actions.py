@@ -124,6 +124,7 @@ FORM_KEYS: list[tuple[str, str]] = [
     ("tab / shift+tab", "next / previous field"),
     ("ctrl+s", "save (enter too, in a one-line field)"),
     ("escape", "cancel: nothing changes"),
+    ("ctrl+e", "write a multi-line field in $VISUAL / $EDITOR"),
 ]
 """The keys of every form and dialog (their own bindings)."""
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -80,6 +80,7 @@ class Form(ModalScreen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+e", "editor", "Editor", priority=True),
     ]
 
     def __init__(self, title: str, save: Save) -> None:
@@ -163,6 +164,29 @@ class Form(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def action_editor(self) -> None:
+        """The focused multi-line field (else the form's first) in the user's editor, with
+        the app suspended meanwhile; a failed or emptied edit changes nothing."""
+        from tkanban.editor import edit_text
+
+        focused = self.focused
+        area = focused if isinstance(focused, TextArea) else next(iter(self.query(TextArea)),
+                                                                  None)
+        if area is None:
+            self.notify("ctrl+e edits a multi-line field; this form has none", timeout=3)
+            return
+        try:
+            with self.app.suspend():
+                edited = edit_text(area.text)
+        except SuspendNotSupported:  # no terminal to hand over (a test, a web session)
+            edited = edit_text(area.text)
+        if edited is None or not edited.strip():
+            self.notify("the editor failed or left the text empty; the field is unchanged",
+                        severity="warning", timeout=5)
+            return
+        area.text = edited.rstrip("\n")
+        area.focus()
 
     @on(Button.Pressed, "#save")
     async def _save_pressed(self) -> None:
