@@ -176,3 +176,39 @@ async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
         await press(app, pilot, "ctrl+s")
     notes = [e.text for e in ops.get_card(store, card_id).entries if e.kind == "note"]
     assert notes == [expected]
+
+
+def test_restore_from_the_command_line(db_path) -> None:
+    run_cli("add", "first", db=db_path)
+    run_cli("add", "second", db=db_path)
+    run_cli("move", "1", "2", db=db_path)
+    run_cli("archive", "1", db=db_path)
+    listed = run_cli("list", "--archived", db=db_path).stdout
+    assert "first" in listed and "(archived)" in listed
+    assert "first" not in run_cli("list", db=db_path).stdout
+    result = run_cli("restore", "1", db=db_path)
+    assert result.returncode == 0 and "restored to Test hypothesis, position 1" in result.stdout
+    assert "first" in run_cli("list", "--lane", "2", db=db_path).stdout
+    again = run_cli("restore", "1", db=db_path)
+    assert again.returncode == 1 and "not archived" in again.stderr
+
+
+async def test_archived_cards_open_and_restore_in_the_board(store: Store) -> None:
+    from tkanban.tui.archive import ArchivedScreen
+
+    first, second = seed(store, "first", "second")
+    ops.move_card(store, first, "test-hypothesis", author="ann")
+    ops.archive_card(store, first, author="ann")
+    async with board(store, (80, 24)) as (app, pilot):
+        assert "first" not in screen_text(app)
+        await press(app, pilot, "A")
+        assert isinstance(app.screen, ArchivedScreen) and "#1 first" in screen_text(app)
+        await press(app, pilot, "enter")
+        assert isinstance(app.screen, CardScreen) and "first" in screen_text(app)
+        await press(app, pilot, "escape", "A", "r")
+        assert app.screen is app.board_screen
+        assert "restored to Test hypothesis" in screen_text(app)
+        assert "first" in screen_text(app)
+    card = ops.get_card(store, first).card
+    assert (card.archived, card.lane_slug, card.position) == (False, "test-hypothesis", 0)
+    assert ops.get_card(store, first).entries[-1].kind == "restore"

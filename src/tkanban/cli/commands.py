@@ -55,6 +55,7 @@ def _card_line(card: Any, now: float) -> str:
     else:
         box = f"  {short_left(left)}"
     outcome = f"  [{card.outcome}]" if card.outcome else ""
+    outcome += "  (archived)" if card.archived else ""
     who = f"  @{card.assignee}" if card.assignee else ""
     return f"#{card.id:<5} {card.lane:<25} {card.kind:<10} {card.title}{outcome}{box}{who}"
 
@@ -234,6 +235,13 @@ def cmd_archive(ctx: Context, args: argparse.Namespace) -> None:
     _out(f"#{card.id} archived")
 
 
+def cmd_restore(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.board import restore_card
+
+    card = restore_card(ctx.store, args.id, author=ctx.user)
+    _out(f"#{card.id} restored to {card.lane}, position {card.position + 1}")
+
+
 def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board import set_timebox
     from tkanban.core.timebox import format_duration, parse_duration
@@ -401,7 +409,8 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
 
 COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "add": cmd_add, "list": cmd_list, "show": cmd_show, "move": cmd_move, "log": cmd_log,
-    "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "timebox": cmd_timebox,
+    "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "restore": cmd_restore,
+    "timebox": cmd_timebox,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

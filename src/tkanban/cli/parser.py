@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("list", "list cards")
     p.add_argument("--lane", help="only this lane")
     p.add_argument("--json", action="store_true", help="print a JSON array")
-    p.add_argument("--archived", action="store_true", help="include archived cards")
+    p.add_argument("--archived", action="store_true",
+                   help="include archived cards (marked archived; 'tkanban restore ID' puts "
+                   "one back)")
 
     p = command("show", "show a card with its research log")
     p.add_argument("id", type=int)
@@ -99,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("position", type=int)
 
     p = command("archive", "take a card off the board (it stays in the file)")
+    p.add_argument("id", type=int)
+
+    p = command("restore", "put an archived card back, on top of the lane it left")
     p.add_argument("id", type=int)
 
     p = command("timebox", "set or extend a card's time box")

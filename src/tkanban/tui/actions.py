@@ -99,6 +99,8 @@ ACTIONS: tuple[Action, ...] = (
     _action("filter", "slash", "/", "filter: text, @user, kind:hypothesis, overdue", "filter",
             BOARD, PALETTE, footer=True),
     _action("mentions", "m", "m", "mentions of you", "mentions", BOARD, PALETTE, footer=True),
+    _action("archived", "A", "A", "archived cards: enter opens one, r restores it",
+            "archived", BOARD, PALETTE, footer=True),
     _action("retro", "R", "R", "the monthly retro (← → changes the month)", "retro", BOARD,
             PALETTE, footer=True),
     _action("wip-limit", "w", "w", "set the focused lane's WIP limit", "wip_limit", BOARD,

@@ -312,6 +312,10 @@ class TkanbanApp(App[None]):
     def _mentions(self) -> None:
         self.flows.mentions()
 
+    @on(msg.ShowArchived)
+    def _archived(self) -> None:
+        self.flows.archived()
+
     @on(msg.ShowRetro)
     def _retro(self, message: msg.ShowRetro) -> None:
         self.flows.retro(message.month, message.step)

@@ -34,6 +34,7 @@ from tkanban.tui.messages import (
     ReorderCard,
     SetTimebox,
     SetWipLimit,
+    ShowArchived,
     ShowHelp,
     ShowMentions,
     ShowRetro,
@@ -239,6 +240,9 @@ class BoardScreen(Screen[None]):
 
     def action_mentions(self) -> None:
         self.post_message(ShowMentions())
+
+    def action_archived(self) -> None:
+        self.post_message(ShowArchived())
 
     def action_retro(self) -> None:
         self.post_message(ShowRetro())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual.content import Content
 
 from tkanban.core import queries as q
+from tkanban.core.errors import TkanbanError
 from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
 from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.text import visible
@@ -222,6 +223,44 @@ class Flows:
             self.app.push_screen(MentionsScreen(self.user, found), chosen)
 
         self.app.run_worker(job(), group="forms")
+
+    def archived(self) -> None:
+        """The archived cards: open one, or put it back on the board."""
+        control = self.control
+
+        async def job() -> None:
+            from tkanban.tui.archive import ArchivedScreen, Choice
+
+            cards = await control.call(q.list_cards, control.board, include_archived=True)
+            archived = sorted((c for c in cards if c.archived), key=lambda c: -c.updated_at)
+
+            def chosen(choice: Choice | None) -> None:
+                if choice is None:
+                    return
+                what, card = choice
+                if what == "open":
+                    self.detail(card)
+                elif self.writable():
+                    self.restore(card)
+
+            self.app.push_screen(ArchivedScreen(archived), chosen)
+
+        self.app.run_worker(job(), group="forms")
+
+    def restore(self, card: CardInfo) -> None:
+        with IMPORTING:
+            from tkanban.core.board import restore_card
+
+        async def save() -> None:
+            try:
+                restored = await self.control.write(restore_card, card.id, author=self.user)
+            except TkanbanError as exc:
+                self.app.error(str(exc))
+                return
+            self.app.notify(f"#{card.id} restored to {visible(restored.lane)}", timeout=4,
+                            markup=False)
+
+        self.app.spawn(save())
 
     # --- the board -------------------------------------------------------------------------------
 

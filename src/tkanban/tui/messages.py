@@ -100,6 +100,10 @@ class ShowMentions(Message):
     """The entries that mention the user."""
 
 
+class ShowArchived(Message):
+    """The archived cards, to open or restore."""
+
+
 @dataclass
 class ShowRetro(Message):
     """The retro of ``month`` (this month when None) moved by ``step`` months."""
