@@ -13,11 +13,10 @@ def default_db_path() -> Path:
     return user_data_path("tkanban", appauthor=False) / "tkanban.db"
 
 
-def resolve_db_path(explicit: str | None) -> Path:
-    """``--db`` first, then ``TKANBAN_DB``, then the platform's user data folder."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get("TKANBAN_DB")
-    if env:
-        return Path(env).expanduser()
+def resolve_db_path(explicit: str | None, configured: str | None = None) -> Path:
+    """``--db`` first, then ``TKANBAN_DB``, then ``db`` in config.toml, then the platform's
+    user data folder."""
+    for given in (explicit, os.environ.get("TKANBAN_DB"), configured):
+        if given:
+            return Path(given).expanduser()
     return default_db_path()

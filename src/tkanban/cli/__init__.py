@@ -14,8 +14,17 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from tkanban.cli.commands import COMMANDS, Context, _user, read_export
+from tkanban.cli.commands import (
+    COMMANDS,
+    Context,
+    _user,
+    read_export,
+    run_config,
+    run_keys,
+    settings,
+)
 from tkanban.cli.parser import PROG, build_parser
+from tkanban.paths import resolve_db_path
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -34,9 +43,11 @@ def open_board(args: argparse.Namespace) -> int:
     """Open the Textual board (imported only here: the command line stays light)."""
     from tkanban.tui.app import run_board
 
+    config = settings(args, always=True)
     return run_board(
-        db=getattr(args, "db", None), board=getattr(args, "board", None), user=_user(args),
-        storage=getattr(args, "storage", "auto"),
+        db=resolve_db_path(getattr(args, "db", None), config.db),
+        board=getattr(args, "board", None) or config.board, user=_user(args, config.user),
+        storage=getattr(args, "storage", "auto"), config=config,
     )
 
 
@@ -86,6 +97,8 @@ def _run(args: argparse.Namespace) -> int:
     from tkanban.core.errors import TkanbanError
 
     try:
+        if args.command in ("keys", "config"):  # no board file involved
+            return run_keys(args) if args.command == "keys" else run_config(args)
         if args.command == "import":
             args.export = read_export(args.file)
         create_file, create_board = _creates(args)

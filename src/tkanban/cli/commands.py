@@ -13,16 +13,37 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tkanban.cli.parser import PROG
+from tkanban.core.text import visible
 from tkanban.paths import default_db_path, resolve_db_path
 
+if TYPE_CHECKING:
+    from tkanban.config import Config
 
-def _user(args: argparse.Namespace) -> str:
+
+def settings(args: argparse.Namespace, *, always: bool = False) -> Config:
+    """config.toml; a command reads it only when something it may set was not given
+    otherwise (a script passing --db, --board and --user never reads it); the board and
+    ``keys`` always do (key map, theme)."""
+    from tkanban.config import Config, load_config
+
+    given = ((getattr(args, "db", None) or os.environ.get("TKANBAN_DB"))
+             and (getattr(args, "user", None) or os.environ.get("TKANBAN_USER"))
+             and getattr(args, "board", None))
+    if given and not always:
+        return Config()
+    config = load_config()
+    for problem in config.problems:
+        print(f"{PROG}: warning: {visible(problem, multiline=False)}", file=sys.stderr)
+    return config
+
+
+def _user(args: argparse.Namespace, configured: str | None = None) -> str:
     from tkanban.core.text import clean_name
 
-    name = getattr(args, "user", None) or os.environ.get("TKANBAN_USER")
+    name = getattr(args, "user", None) or os.environ.get("TKANBAN_USER") or configured
     if name:
         return clean_name(name)
     try:
@@ -69,13 +90,12 @@ class Context:
         from tkanban.core.records import DEFAULT_BOARD
         from tkanban.core.store import Store
 
-        explicit = getattr(args, "db", None)
-        self.path = resolve_db_path(explicit)
-        if (create and not explicit and not os.environ.get("TKANBAN_DB")
-                and self.path == default_db_path()):
+        config = settings(args)
+        self.path = resolve_db_path(getattr(args, "db", None), config.db)
+        if create and self.path == default_db_path():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.board = getattr(args, "board", None) or DEFAULT_BOARD
-        self.user = _user(args)
+        self.board = getattr(args, "board", None) or config.board or DEFAULT_BOARD
+        self.user = _user(args, config.user)
         self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"),
                                 create=create)
         if self.store.upgrade_backup is not None:
@@ -397,6 +417,33 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> None:
         raise BoardFileError(f"copied to {dest}, but the copy fails the integrity check "
                              f"({problems[0]}): the board file is damaged")
     _out(f"copied {ctx.path} to {dest} ({dest.stat().st_size:,} bytes, integrity ok)")
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    """``tkanban keys``: every action with the keys in force (config.toml applied)."""
+    from tkanban.config import keys_in_force
+    from tkanban.keymap import ACTIONS, shown_keys
+
+    config = settings(args, always=True)
+    keys = keys_in_force(config.keys)
+    rows = [(action.name, shown_keys(keys[action.name]) if keys[action.name] else "palette",
+             action.description) for action in ACTIONS if action.name != "palette"]
+    if getattr(args, "json", False):
+        _json([{"action": name, "keys": keys[name], "description": what}
+               for name, _, what in rows])
+        return 0
+    width = max(len(name) for name, _, _ in rows)
+    for name, shown, what in rows:
+        _out(f"{name:<{width}}  {shown:<24} {what}")
+    return 0
+
+
+def run_config(args: argparse.Namespace) -> int:
+    """``tkanban config path``: where config.toml is (or would be)."""
+    from tkanban.config import config_path
+
+    print(config_path())
+    return 0
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:

@@ -155,4 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["markdown", "json"], default="markdown")
 
     command("demo", "fill a board with a realistic example")
+
+    p = command("keys", "the board's keys in force (your config.toml applied)")
+    p.add_argument("--json", action="store_true")
+
+    p = command("config", "your settings file (config.toml)")
+    config = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config.add_parser("path", help="print where config.toml is read from", parents=[common])
     return parser

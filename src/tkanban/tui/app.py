@@ -16,7 +16,9 @@ from pathlib import Path
 from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 
+from tkanban.config import Config, remember
 from tkanban.core import queries as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.records import DEFAULT_BOARD, CardInfo, LaneInfo
@@ -51,8 +53,12 @@ class TkanbanApp(App[None]):
 
     def __init__(self, store: Store, board: str = DEFAULT_BOARD, user: str = "user", *,
                  clock: Clock | None = None, poll_interval: float = 1.0,
-                 own_process: bool = False, notices: list[str] | None = None) -> None:
+                 own_process: bool = False, notices: list[str] | None = None,
+                 config: Config | None = None) -> None:
         super().__init__()
+        self.config = config or Config()
+        """The user's settings: key map, theme (a theme picked in the palette is kept there
+        when ``config.path`` is set)."""
         self.store = store
         self.notices = notices or []
         """What opening the file did that the user should know (a new file, an upgrade)."""
@@ -67,6 +73,13 @@ class TkanbanApp(App[None]):
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.flows = Flows(self)
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        elif self.config.theme:
+            self.notices.append(f"config.toml: no theme named {self.config.theme!r}; "
+                                "the palette's \"Change theme\" lists them")
 
     # --- start, timers, live changes -------------------------------------------------------
 
@@ -98,11 +111,21 @@ class TkanbanApp(App[None]):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(sig, self._stop_on_signal, sig)
+        if self.config.path is not None:
+            self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(1.0, self.tick)
         self.set_interval(self.poll_interval, self.poll)
         # after the first frame has had time to reach the terminal: loading modules holds
         # the interpreter, and the thread that writes frames out would wait behind it
         self.set_timer(SETTLE_AFTER, self._settle)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme picked in the palette is the theme next time (config.toml)."""
+        try:
+            remember("theme", theme.name, self.config.path)
+        except OSError as exc:
+            self.notify(visible(f"the theme is not remembered: {exc}"), markup=False,
+                        severity="warning")
 
     def _settle(self) -> None:
         """Once the board is on screen: load the forms (here, on the event loop, as Textual
@@ -334,7 +357,7 @@ class TkanbanApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.config.keys))
 
     async def action_quit(self) -> None:
         """Quit once the changes already on screen are in the file: a move is drawn before it
@@ -368,35 +391,36 @@ def _terminal_gone() -> bool:
     return False
 
 
-def run_board(db: str | None, board: str | None, user: str, storage: str = "auto") -> int:
+def run_board(db: Path, board: str | None, user: str, storage: str = "auto",
+              config: Config | None = None) -> int:
     """Open the board file and run the app; file problems are one line on stderr, exit 1.
     A missing file or board is created, and the board says so."""
     import sys
 
-    from tkanban.paths import default_db_path, resolve_db_path
+    from tkanban.paths import default_db_path
 
-    path: Path = resolve_db_path(db)
-    if not db and not os.environ.get("TKANBAN_DB") and path == default_db_path():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    config = config or Config()
+    if db == default_db_path():
+        db.parent.mkdir(parents=True, exist_ok=True)
     name = board or DEFAULT_BOARD
-    notices = []
+    notices = [*config.problems]
     try:
-        existed = path.exists() and path.stat().st_size > 0
+        existed = db.exists() and db.stat().st_size > 0
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
-        store = Store.open(path, clock=system_clock, storage=storage, busy_timeout=2.0)
+        store = Store.open(db, clock=system_clock, storage=storage, busy_timeout=2.0)
         if not q.board_exists(store, name):
             from tkanban.core.board import ensure_board
 
             ensure_board(store, name)
-            notices.append(f"created a new board file: {path}" if not existed
-                           else f"created the board {name!r} in {path}")
+            notices.append(f"created a new board file: {db}" if not existed
+                           else f"created the board {name!r} in {db}")
     except TkanbanError as exc:
         print(f"tkanban: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
         return 1
     if store.upgrade_backup is not None:
         notices.append("the board file was upgraded to this tkanban's format; the file as it "
                        f"was is kept at {store.upgrade_backup}")
-    app = TkanbanApp(store, name, user, own_process=True, notices=notices,
+    app = TkanbanApp(store, name, user, own_process=True, notices=notices, config=config,
                      poll_interval=2.0 if store.storage.network else 1.0)
     app.read_first()
     app.run()

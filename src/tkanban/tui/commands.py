@@ -6,6 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tkanban.keymap import shown_keys
 from tkanban.tui.actions import BOARD, CARD, Action, palette_actions
 from tkanban.tui.board import BoardScreen
 from tkanban.tui.detail import CardScreen
@@ -23,9 +24,18 @@ class BoardCommands(Provider):
     async def _run(self, action: Action) -> None:
         await self.screen.run_action(action.run)
 
+    def _help(self, action: Action) -> str:
+        """The action's help line, with the keys in force on the screen (a key map moves
+        them)."""
+        keys = [key for key, active in self.screen.active_bindings.items()
+                if active.binding.id == action.name]
+        rest = action.description.partition(":")[2].strip()
+        shown = f"key: {shown_keys(','.join(keys))}" if keys else ""
+        return " · ".join(part for part in (rest, shown) if part)
+
     async def discover(self) -> Hits:
         for action in self._actions():
-            yield DiscoveryHit(action.title, partial(self._run, action), help=action.help)
+            yield DiscoveryHit(action.title, partial(self._run, action), help=self._help(action))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -33,4 +43,4 @@ class BoardCommands(Provider):
             score = matcher.match(action.title)
             if score > 0:
                 yield Hit(score, matcher.highlight(action.title), partial(self._run, action),
-                          help=action.help)
+                          help=self._help(action))

@@ -27,9 +27,14 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
+    def __init__(self, moved: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.moved = moved or {}
+        """Actions the user put on other keys (config.toml): shown with those keys."""
+
     def compose(self) -> ComposeResult:
         rows = [Content.styled(f"{keys:<23}", "bold") + Content(what)
-                for keys, what in help_rows()]
+                for keys, what in help_rows(self.moved)]
         rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
                     + Content("a log · e edit · t time box · o outcome · escape back"))
         rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")
