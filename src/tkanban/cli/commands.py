@@ -256,7 +256,7 @@ def cmd_archive(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import restore_card
+    from tkanban.core.undo import restore_card
 
     card = restore_card(ctx.store, args.id, author=ctx.user)
     _out(f"#{card.id} restored to {card.lane}, position {card.position + 1}")

@@ -391,25 +391,6 @@ def archive_card(store: Store, card_id: int, *, author: str,
         return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
 
 
-def restore_card(store: Store, card_id: int, *, author: str) -> CardInfo:
-    """Put an archived card back on the board: on top of the lane it left."""
-    author = clean_name(author, "user name")
-    with store.write() as session:
-        card = session.get(Card, card_id)
-        if card is None:
-            raise NotFoundError(f"no card #{card_id}")
-        if not card.archived:
-            raise ValidationError(f"card #{card_id} is on the board, not archived")
-        _open_gap(session, card.lane_id, 0)
-        card.archived, card.position = False, 0
-        now = store.clock()
-        _touch(session, card, now)
-        lanes = {lane.id: lane for lane in _lanes(session, card.board_id)}
-        _log(session, card, author, now, "restore", f"restored to {lanes[card.lane_id].name}")
-        session.flush()
-        return _info(card, lanes)
-
-
 def add_log(store: Store, card_id: int, text: str, *, author: str,
             metrics: dict[str, float] | None = None) -> EntryInfo:
     """Append a research-log entry; ``@name`` in the text mentions a teammate."""

@@ -26,7 +26,7 @@ from tkanban.core.timebox import MAX_TIMEBOX
 FORMAT = "tkanban-export"
 FORMAT_VERSION = 1
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
-             "outcome")
+             "outcome", "strike")
 LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: later times cannot be shown as dates."""
 

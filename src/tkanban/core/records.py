@@ -151,10 +151,23 @@ class CardDetail:
     entries: list[EntryInfo]
 
     @property
-    def latest_metrics(self) -> dict[str, float]:
-        latest: dict[str, float] = {}
+    def struck(self) -> set[int]:
+        """Entries struck through (undone); a later strike entry can bring one back."""
+        out: set[int] = set()
         for entry in self.entries:
-            latest.update(entry.metrics)
+            if entry.kind == "strike":
+                target = int(entry.data.get("entry", 0))
+                (out.add if entry.data.get("struck") else out.discard)(target)
+        return out
+
+    @property
+    def latest_metrics(self) -> dict[str, float]:
+        """Each metric's latest value, struck entries left out."""
+        latest: dict[str, float] = {}
+        struck = self.struck
+        for entry in self.entries:
+            if entry.id not in struck:
+                latest.update(entry.metrics)
         return latest
 
     @property

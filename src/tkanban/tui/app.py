@@ -260,6 +260,9 @@ class TkanbanApp(App[None]):
     def ask_outcome(self, card: CardInfo, target: LaneInfo) -> None:
         self.call_later(self.flows.outcome_form, card, target)
 
+    def said(self, message: str) -> None:
+        self.notify(visible(message), markup=False, timeout=4)
+
     def show_mentions_count(self, count: int) -> None:
         self.board_screen.status.mentions = count
         self.board_screen.status.tick(self.clock())
@@ -326,6 +329,11 @@ class TkanbanApp(App[None]):
                 await result
 
         self.control.enqueue(job)
+
+    @on(msg.Undo)
+    def _undo(self, message: msg.Undo) -> None:
+        if self.flows.writable():
+            self.control.enqueue(lambda: self.control.step(undoing=not message.redo))
 
     @on(msg.ShowHelp)
     def _help(self) -> None:

@@ -39,6 +39,7 @@ from tkanban.tui.messages import (
     ShowMentions,
     ShowRetro,
     StartPhase,
+    Undo,
 )
 from tkanban.tui.status import StatusBar
 
@@ -237,6 +238,12 @@ class BoardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.post_message(ShowHelp())
+
+    def action_undo(self) -> None:
+        self.post_message(Undo())
+
+    def action_redo(self) -> None:
+        self.post_message(Undo(redo=True))
 
     def action_mentions(self) -> None:
         self.post_message(ShowMentions())

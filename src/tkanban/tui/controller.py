@@ -25,6 +25,7 @@ from tkanban.core.records import (
 )
 from tkanban.core.store import Store
 from tkanban.core.timebox import Clock
+from tkanban.tui.history import Change, History
 from tkanban.tui.loading import IMPORTING
 
 T = TypeVar("T")
@@ -67,6 +68,9 @@ class Host(Protocol):
     def ask_outcome(self, card: CardInfo, target: LaneInfo) -> None:
         """A hypothesis is moving into Done: ask for its outcome first."""
 
+    def said(self, message: str) -> None:
+        """Tell the user what happened (``undid: move #12 …``)."""
+
 
 Read = tuple[list[LaneInfo], dict[str, LaneCards], int, PhaseInfo | None, int]
 
@@ -83,6 +87,7 @@ class BoardController:
         self.seen_version: int | None = None
         self.done_limit = DONE_PAGE
         self.lock = asyncio.Lock()
+        self.history = History()
         self._waiting = False
 
     # --- reading -----------------------------------------------------------------------------
@@ -245,6 +250,30 @@ class BoardController:
 
         await self._optimistic(card, lane_index, to, reorder)
 
+    async def step(self, undoing: bool) -> None:
+        """Undo the latest change (or redo the latest undone one), as a new write; refused,
+        and kept, when someone else changed the card since."""
+        history = self.history
+        stack, other = ((history.done, history.undone) if undoing
+                        else (history.undone, history.done))
+        verb = "undo" if undoing else "redo"
+        if not stack:
+            self.host.said(f"nothing to {verb}")
+            return
+        change = stack.pop()
+        write = change.undo if undoing else change.redo
+        expected = history.expected(change)
+        try:
+            result = await self.call(lambda store: write(store, expected))
+        except TkanbanError as exc:
+            stack.append(change)
+            self.host.error(f"cannot {verb} {change.what}: {exc}")
+            return
+        history.saw(result)
+        other.append(change)
+        await self.reload(focus_id=change.card_id)
+        self.host.said(f"{'undid' if undoing else 'redid'}: {change.what}")
+
     async def _optimistic(self, card: CardInfo, lane_index: int, index: int,
                           write: Callable[[Store], CardInfo]) -> None:
         """Show a move at once, then write it; on failure, show the file as it is."""
@@ -259,6 +288,17 @@ class BoardController:
         except TkanbanError:
             await self.reload(focus_id=card.id)
             raise
+        with IMPORTING:
+            from tkanban.core.undo import CardState, put_card
+        before, after, user = CardState.of(card), CardState.of(result), self.user
+        what = (f"move #{card.id} {card.lane} → {result.lane}" if card.lane != result.lane
+                else f"reorder #{card.id} in {card.lane}")
+        self.history.record(Change(
+            what, card.id,
+            undo=lambda store, v: put_card(store, card.id, before, author=user,
+                                           expected_version=v),
+            redo=lambda store, v: put_card(store, card.id, after, author=user,
+                                           expected_version=v, why="redo")), result)
         if self.view.snapshot is not None:
             await self.view.apply(self.view.snapshot.with_card(result), self.clock(),
                                   focus_id=card.id)

@@ -13,7 +13,14 @@ from tkanban.core.records import CardDetail
 from tkanban.core.timebox import countdown, finished, format_duration, local_time, urgency
 from tkanban.tui.actions import CARD, bindings
 from tkanban.tui.lanes import OUTCOME_MARK
-from tkanban.tui.messages import AddLogEntry, EditCard, RecordOutcome, SetTimebox, ShowHelp
+from tkanban.tui.messages import (
+    AddLogEntry,
+    EditCard,
+    RecordOutcome,
+    SetTimebox,
+    ShowHelp,
+    Undo,
+)
 from tkanban.tui.render import literal
 from tkanban.tui.status import BOX_STYLES, StatusBar
 
@@ -67,15 +74,19 @@ def card_content(detail: CardDetail, now: float) -> Content:
     if card.description:
         parts += [Content(""), _heading("Description"), literal(card.description)]
     parts += [Content(""), _heading(f"Research log ({len(detail.entries)})")]
+    struck = detail.struck
     for entry in detail.entries:
+        gone = entry.id in struck  # undone: shown struck through, never removed
         head = Content.styled(f"{local_time(entry.at)}  ", "$text-muted") + literal(
-            entry.author, "bold") + Content.styled(f"  {entry.kind}", "$text-muted")
+            entry.author, "bold") + Content.styled(
+                f"  {entry.kind}" + ("  (struck through)" if gone else ""), "$text-muted")
         parts.append(head)
         if entry.text:
-            parts.append(literal("  " + entry.text.replace("\n", "\n  ")))
+            parts.append(literal("  " + entry.text.replace("\n", "\n  "),
+                                 "strike $text-muted" if gone else ""))
         if entry.metrics:
             metrics = "  ".join(f"{k} = {v:g}" for k, v in entry.metrics.items())
-            parts.append(literal("  ▸ " + metrics, "$accent"))
+            parts.append(literal("  ▸ " + metrics, "strike $text-muted" if gone else "$accent"))
     parts += [Content(""), _heading("Moves")]
     if not detail.moves:
         parts.append(Content.styled("not moved yet", "$text-muted"))
@@ -144,3 +155,9 @@ class CardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.post_message(ShowHelp())
+
+    def action_undo(self) -> None:
+        self.post_message(Undo())
+
+    def action_redo(self) -> None:
+        self.post_message(Undo(redo=True))

@@ -19,6 +19,7 @@ from tkanban.core.text import visible
 from tkanban.core.timebox import countdown
 from tkanban.tui.detail import CardScreen
 from tkanban.tui.help import MentionsScreen
+from tkanban.tui.history import Change, Step
 from tkanban.tui.loading import IMPORTING
 from tkanban.tui.render import literal
 from tkanban.tui.status import StatusBar
@@ -51,6 +52,11 @@ class Flows:
             return False
         return True
 
+    def _record(self, what: str, card_id: int | None, result: object, undo: Step,
+                redo: Step) -> None:
+        """A change just written, for ``u`` to take back and ``U`` to do again."""
+        self.control.history.record(Change(what, card_id, undo, redo), result)
+
     # --- cards -----------------------------------------------------------------------------------
 
     def card_form(self, card: CardInfo | None = None, *, lane: LaneInfo | None = None) -> None:
@@ -61,16 +67,31 @@ class Flows:
             from tkanban.tui.dialogs import CardForm
         if card is not None:
             async def save(values: dict[str, Any]) -> None:
-                await self.control.write(ops.edit_card, card.id, author=self.user, **values)
+                result = await self.control.write(ops.edit_card, card.id, author=self.user,
+                                                  **values)
+                after = {k: v for k, v in values.items() if k != "expected_version"}
+                before = {k: _field(card, k) for k in after}
+                self._record(f"edit #{card.id}", card.id, result,
+                             lambda store, v: ops.edit_card(store, card.id, author=self.user,
+                                                            expected_version=v, **before),
+                             lambda store, v: ops.edit_card(store, card.id, author=self.user,
+                                                            expected_version=v, **after))
 
             self.app.push_screen(CardForm(save, lane_name=card.lane, card=card))
             return
         assert lane is not None
 
         async def add(values: dict[str, Any]) -> None:
+            from tkanban.core.undo import restore_card
+
             values.pop("expected_version", None)
-            await self.control.write(ops.add_card, self.control.board, author=self.user,
-                                     lane=lane.slug, **values)
+            made = await self.control.write(ops.add_card, self.control.board, author=self.user,
+                                            lane=lane.slug, **values)
+            self._record(f"add #{made.id}", made.id, made,
+                         lambda store, v: ops.archive_card(store, made.id, author=self.user,
+                                                           expected_version=v),
+                         lambda store, v: restore_card(store, made.id, author=self.user,
+                                                       expected_version=v))
 
         self.app.push_screen(CardForm(add, lane_name=lane.name))
 
@@ -91,8 +112,16 @@ class Flows:
             from tkanban.tui.dialogs import LogForm
 
         async def save(values: dict[str, Any]) -> None:
-            await self.control.write(ops.add_log, card.id, values["text"], author=self.user,
-                                     metrics=values["metrics"], focus_id=card.id)
+            from tkanban.core.undo import strike_entry
+
+            entry = await self.control.write(ops.add_log, card.id, values["text"],
+                                             author=self.user, metrics=values["metrics"],
+                                             focus_id=card.id)
+            self._record(f"log entry #{entry.id} on #{card.id}", card.id, None,
+                         lambda store, v: strike_entry(store, entry.id, struck=True,
+                                                       author=self.user),
+                         lambda store, v: strike_entry(store, entry.id, struck=False,
+                                                       author=self.user))
 
         criteria = parse_criteria(card.criteria) if card.criteria else []
         self.app.push_screen(LogForm(save, card=card, criteria=criteria))
@@ -105,8 +134,16 @@ class Flows:
             from tkanban.tui.dialogs import TimeboxForm
 
         async def save(values: dict[str, Any]) -> None:
-            await self.control.write(ops.set_timebox, card.id, values["seconds"],
-                                     author=self.user, reason=values["reason"])
+            from tkanban.core.undo import put_timebox
+
+            result = await self.control.write(ops.set_timebox, card.id, values["seconds"],
+                                              author=self.user, reason=values["reason"])
+            old, new = card.timebox_seconds, values["seconds"]
+            self._record(f"time box of #{card.id}", card.id, result,
+                         lambda store, v: put_timebox(store, card.id, old, author=self.user,
+                                                      expected_version=v),
+                         lambda store, v: put_timebox(store, card.id, new, author=self.user,
+                                                      expected_version=v, why="redo"))
 
         self.app.push_screen(TimeboxForm(save, card=card, hint=hint))
 
@@ -122,13 +159,22 @@ class Flows:
             from tkanban.tui.dialogs import OutcomeForm
 
         async def save(values: dict[str, Any]) -> None:
+            from tkanban.core.undo import CardState, put_card
+
             if move_to is not None:
-                await self.control.write(ops.move_card, card.id, move_to.slug,
-                                         author=self.user, outcome=values["outcome"],
-                                         conclusion=values["conclusion"])
+                result = await self.control.write(ops.move_card, card.id, move_to.slug,
+                                                  author=self.user, outcome=values["outcome"],
+                                                  conclusion=values["conclusion"])
             else:
-                await self.control.write(ops.set_outcome, card.id, values["outcome"],
-                                         values["conclusion"], author=self.user)
+                result = await self.control.write(ops.set_outcome, card.id, values["outcome"],
+                                                  values["conclusion"], author=self.user)
+            before, after = CardState.of(card), CardState.of(result)
+            what = f"outcome of #{card.id}" + (f" and move to {result.lane}" if move_to else "")
+            self._record(what, card.id, result,
+                         lambda store, v: put_card(store, card.id, before, author=self.user,
+                                                   expected_version=v),
+                         lambda store, v: put_card(store, card.id, after, author=self.user,
+                                                   expected_version=v, why="redo"))
 
         async def suggest() -> None:
             detail = await self.control.call(q.get_card, card.id)
@@ -149,7 +195,14 @@ class Flows:
             from tkanban.tui.confirm import ConfirmDialog
 
         async def archive() -> None:
-            await self.control.call(ops.archive_card, card.id, author=self.user)
+            from tkanban.core.undo import restore_card
+
+            result = await self.control.call(ops.archive_card, card.id, author=self.user)
+            self._record(f"archive #{card.id}", card.id, result,
+                         lambda store, v: restore_card(store, card.id, author=self.user,
+                                                       expected_version=v),
+                         lambda store, v: ops.archive_card(store, card.id, author=self.user,
+                                                           expected_version=v))
             await self.control.reload()
             self.app.notify(f"#{card.id} archived", timeout=3)
 
@@ -249,14 +302,21 @@ class Flows:
 
     def restore(self, card: CardInfo) -> None:
         with IMPORTING:
-            from tkanban.core.board import restore_card
+            from tkanban.core.undo import restore_card
 
         async def save() -> None:
+            from tkanban.core.board import archive_card
+
             try:
                 restored = await self.control.write(restore_card, card.id, author=self.user)
             except TkanbanError as exc:
                 self.app.error(str(exc))
                 return
+            self._record(f"restore #{card.id}", card.id, restored,
+                         lambda store, v: archive_card(store, card.id, author=self.user,
+                                                       expected_version=v),
+                         lambda store, v: restore_card(store, card.id, author=self.user,
+                                                       expected_version=v))
             self.app.notify(f"#{card.id} restored to {visible(restored.lane)}", timeout=4,
                             markup=False)
 
@@ -299,7 +359,11 @@ class Flows:
         board = self.control.board
 
         async def save(values: dict[str, Any]) -> None:
-            await self.control.write(ops.set_wip_limit, board, lane.slug, values["limit"])
+            old, new = lane.wip_limit, values["limit"]
+            await self.control.write(ops.set_wip_limit, board, lane.slug, new)
+            self._record(f"WIP limit of {lane.name}", None, None,
+                         lambda store, v: ops.set_wip_limit(store, board, lane.slug, old),
+                         lambda store, v: ops.set_wip_limit(store, board, lane.slug, new))
 
         self.app.push_screen(WipForm(save, lane=lane))
 
@@ -326,3 +390,9 @@ class Flows:
                 await self.app.push_screen(RetroScreen(result))
 
         self.app.run_worker(job(), group="forms")
+
+
+def _field(card: CardInfo, name: str) -> Any:
+    """A card's value for an edit form's field (no assignee: empty)."""
+    value = getattr(card, name)
+    return "" if value is None else value

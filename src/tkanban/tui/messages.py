@@ -92,6 +92,13 @@ class LoadMoreDone(Message):
     then: Callable[[], Awaitable[None] | None]
 
 
+@dataclass
+class Undo(Message):
+    """Take back the latest change (``redo``: do the latest taken back again)."""
+
+    redo: bool = False
+
+
 class ShowHelp(Message):
     """Every key."""
 
