@@ -48,6 +48,7 @@ GROUPS = {
     "focus": ("← → ↑ ↓ / h l k j", "focus a lane (← → / h l) or a card (↑ ↓ / k j)"),
     "move": ("shift+← shift+→ / H L", "move the card to the previous / next lane"),
     "reorder": ("shift+↑ shift+↓ / K J", "move the card up / down (priority)"),
+    "undo": ("u U / ctrl+z ctrl+y", "undo your latest change / redo it"),
 }
 """Help rows standing for several actions: (keys, what they do)."""
 
@@ -91,9 +92,9 @@ ACTIONS: tuple[Action, ...] = (
             BOARD, PALETTE, footer=True),
     _action("mentions", "m", "m", "mentions of you", "mentions", BOARD, PALETTE, footer=True),
     _action("undo", "u,ctrl+z", "u / ctrl+z", "undo your latest change", "undo", BOARD, CARD,
-            PALETTE, footer=True),
+            PALETTE, footer=True, group="undo"),
     _action("redo", "U,ctrl+y", "U / ctrl+y", "redo the change you undid", "redo", BOARD, CARD,
-            PALETTE, footer=True),
+            PALETTE, footer=True, group="undo"),
     _action("archived", "A", "A", "archived cards: enter opens one, r restores it",
             "archived", BOARD, PALETTE, footer=True),
     _action("retro", "R", "R", "the monthly retro (← → changes the month)", "retro", BOARD,
@@ -117,13 +118,13 @@ ACTIONS: tuple[Action, ...] = (
 
 BY_NAME = {action.name: action for action in ACTIONS}
 
-FORM_KEYS: list[tuple[str, str]] = [
-    ("tab / shift+tab", "next / previous field"),
-    ("ctrl+s", "save (enter too, in a one-line field)"),
-    ("escape", "cancel: nothing changes"),
-    ("ctrl+e", "write a multi-line field in $VISUAL / $EDITOR"),
+FORM_KEYS: list[tuple[str, str, str]] = [
+    ("tab / shift+tab", "next / previous field", "fields"),
+    ("ctrl+s", "save (enter too, in a one-line field)", "save"),
+    ("escape", "cancel: nothing changes", "cancel"),
+    ("ctrl+e", "write a multi-line field in $VISUAL / $EDITOR", "editor"),
 ]
-"""The keys of every form and dialog (their own bindings)."""
+"""The keys of every form and dialog (their own bindings): keys, what they do, in a word."""
 
 
 def palette_actions() -> list[Action]:
@@ -154,6 +155,6 @@ def help_rows(moved: dict[str, str] | None = None) -> list[tuple[str, str]]:
                 rows.append(row)
         elif action.name in moved:
             rows.append((shown_keys(moved[action.name]), action.description))
-        elif action.shown:
+        elif action.shown and action.name != "help":  # the help screen's title says it
             rows.append((action.shown, action.description))
     return rows

@@ -36,10 +36,10 @@ class HelpScreen(ModalScreen[None]):
         rows = [Content.styled(f"{keys:<23}", "bold") + Content(what)
                 for keys, what in help_rows(self.moved)]
         rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
-                    + Content("a log · e edit · t time box · o outcome · escape back"))
+                    + Content("a log · e edit · t box · o outcome · esc back"))
         rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")
-                    + Content(" · ".join(f"{k} {w.split(':')[0].split(' (')[0]}"
-                                         for k, w in FORM_KEYS)))
+                    + Content(" · ".join(f"{keys.split(' /')[0]} {word}"
+                                         for keys, _, word in FORM_KEYS)))
         with VerticalScroll() as scroll:
             scroll.border_title = "tkanban keys · escape or ? closes"
             yield Static(Content("\n").join(rows))
