@@ -13,7 +13,7 @@ from tkanban.tui.dialogs import CardForm, TimeboxForm
 
 from .conftest import StepClock, run_cli
 from .screen import screen_lines, screen_text
-from .test_tui import SIZES, board, press, seed
+from .test_tui import SIZES, board, press, seed, settle
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -212,3 +212,33 @@ async def test_archived_cards_open_and_restore_in_the_board(store: Store) -> Non
     card = ops.get_card(store, first).card
     assert (card.archived, card.lane_slug, card.position) == (False, "test-hypothesis", 0)
     assert ops.get_card(store, first).entries[-1].kind == "restore"
+
+
+async def test_the_user_filter_finds_cards_whose_log_mentions_them(store: Store) -> None:
+    ops.add_card(store, "main", "bob's task", author="ann", assignee="bob")
+    asked = ops.add_card(store, "main", "asks bob", author="ann")
+    ops.add_log(store, asked.id, "@bob can you check the labels?", author="ann")
+    ops.add_card(store, "main", "nobody's", author="ann")
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "slash")
+        await pilot.press(*"@bob")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "bob's task" in text and "asks bob" in text and "nobody's" not in text
+
+
+def test_cards_mentioning_feeds_the_user_filter(store: Store) -> None:
+    from dataclasses import replace
+
+    from tkanban.core.filters import parse_filter
+    from tkanban.core.queries import cards_mentioning
+
+    asked = ops.add_card(store, "main", "asks bob", author="ann")
+    ops.add_log(store, asked.id, "@Bob please look", author="ann")
+    other = ops.add_card(store, "main", "asks carol", author="ann")
+    ops.add_log(store, other.id, "@carol please look", author="ann")
+    found = cards_mentioning(store, "main", ["bob"])
+    assert found == {asked.id}
+    match = replace(parse_filter("@bob"), mentioned=frozenset(found)).matcher(0)
+    cards = {c.id: c for c in ops.list_cards(store)}
+    assert match(cards[asked.id]) and not match(cards[other.id])

@@ -1,7 +1,8 @@
 """The board filter: ``/`` in the board, ``--filter`` for scripts. Pure.
 
 Words match the title, description and criteria (case-insensitive, all words must match);
-``@name`` matches the assignee or author; ``kind:hypothesis`` / ``kind:task`` the kind;
+``@name`` matches the assignee or author, and cards whose log mentions them (``mentioned``,
+the ids the store finds for ``users``); ``kind:hypothesis`` / ``kind:task`` the kind;
 ``overdue`` cards whose time box has run out.
 """
 
@@ -19,6 +20,8 @@ class CardFilter:
     users: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     overdue: bool = False
+    mentioned: frozenset[int] = frozenset()
+    """Cards whose research log mentions one of ``users`` (looked up in the store)."""
 
     @property
     def empty(self) -> bool:
@@ -30,7 +33,8 @@ class CardFilter:
             if not all(word in haystack for word in self.words):
                 return False
             people = {(card.assignee or "").casefold(), card.author.casefold()}
-            if self.users and not any(user in people for user in self.users):
+            if self.users and card.id not in self.mentioned and not any(
+                    user in people for user in self.users):
                 return False
             if self.kinds and card.kind not in self.kinds:
                 return False

@@ -201,6 +201,19 @@ def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[Men
         return found
 
 
+def cards_mentioning(store: Store, board: str, users: Sequence[str]) -> set[int]:
+    """The cards of the board whose research log mentions any of ``users``."""
+    if not users:
+        return set()
+    marks = ", ".join("?" for _ in users)
+    with store.reading() as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT e.card_id FROM mention m JOIN log_entry e ON e.id = m.entry_id "
+            f"JOIN card c ON c.id = e.card_id WHERE m.user IN ({marks}) AND c.board_id = ?",
+            (*(u.lower() for u in users), board_id(conn, board))).fetchall()
+    return {card_id for (card_id,) in rows}
+
+
 def seen_key(user: str) -> str:
     return f"mentions_seen:{user.lower()}"
 

@@ -343,6 +343,11 @@ class TkanbanApp(App[None]):
     def _mentions(self) -> None:
         self.flows.mentions()
 
+    @on(msg.FindMentions)
+    async def _find_mentions(self, message: msg.FindMentions) -> None:
+        found = await self.control.call(q.cards_mentioning, self.control.board, message.users)
+        await self.board_screen.show_mentioned(message.users, found)
+
     @on(msg.ShowArchived)
     def _archived(self) -> None:
         self.flows.archived()

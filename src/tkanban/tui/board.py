@@ -8,6 +8,7 @@ from the one action table (``actions``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -25,6 +26,7 @@ from tkanban.tui.messages import (
     ArchiveCard,
     EditCard,
     EndPhase,
+    FindMentions,
     LoadMoreDone,
     MoveCard,
     NewCard,
@@ -274,8 +276,17 @@ class BoardScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     async def _filter_changed(self, event: Input.Changed) -> None:
         self.filter = parse_filter(event.value)
+        if self.filter.users:
+            self.post_message(FindMentions(self.filter.users))
         if self.snapshot is not None:
             await self.apply(self.snapshot, self.now, force=True)
+
+    async def show_mentioned(self, users: list[str], card_ids: set[int]) -> None:
+        """The cards whose logs mention ``users``: they match ``@user`` too."""
+        if self.filter.users == users:
+            self.filter = replace(self.filter, mentioned=frozenset(card_ids))
+            if self.snapshot is not None:
+                await self.apply(self.snapshot, self.now, force=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

@@ -133,3 +133,10 @@ class ReloadCardForm(Message):
     in the file now."""
 
     form: CardForm
+
+
+@dataclass
+class FindMentions(Message):
+    """The filter names ``users``: which cards' logs mention them?"""
+
+    users: list[str]
