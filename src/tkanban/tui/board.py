@@ -36,12 +36,11 @@ from tkanban.tui.messages import (
     ReorderCard,
     SetTimebox,
     SetWipLimit,
+    SharedActions,
     ShowArchived,
-    ShowHelp,
     ShowMentions,
     ShowRetro,
     StartPhase,
-    Undo,
 )
 from tkanban.tui.status import StatusBar
 
@@ -49,7 +48,7 @@ NARROW_WIDTH = 100
 """Below this many columns the lanes you are not in shrink to their number and count."""
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(Screen[None], SharedActions):
     """Six lanes, a focused card, a filter line and the countdown bar."""
 
     AUTO_FOCUS = ""
@@ -238,14 +237,6 @@ class BoardScreen(Screen[None]):
     def action_reload(self) -> None:
         self.post_message(Reload(announce=True))
 
-    def action_help(self) -> None:
-        self.post_message(ShowHelp())
-
-    def action_undo(self) -> None:
-        self.post_message(Undo())
-
-    def action_redo(self) -> None:
-        self.post_message(Undo(redo=True))
 
     def action_mentions(self) -> None:
         self.post_message(ShowMentions())

@@ -18,8 +18,7 @@ from tkanban.tui.messages import (
     EditCard,
     RecordOutcome,
     SetTimebox,
-    ShowHelp,
-    Undo,
+    SharedActions,
 )
 from tkanban.tui.render import literal
 from tkanban.tui.status import BOX_STYLES, StatusBar
@@ -95,7 +94,7 @@ def card_content(detail: CardDetail, now: float) -> Content:
     return Content("\n").join(parts)
 
 
-class CardScreen(Screen[None]):
+class CardScreen(Screen[None], SharedActions):
     """One card in full. ``escape`` goes back to the board."""
 
     DEFAULT_CSS = """
@@ -153,11 +152,3 @@ class CardScreen(Screen[None]):
     def action_outcome(self) -> None:
         self.post_message(RecordOutcome(self.detail.card))
 
-    def action_help(self) -> None:
-        self.post_message(ShowHelp())
-
-    def action_undo(self) -> None:
-        self.post_message(Undo())
-
-    def action_redo(self) -> None:
-        self.post_message(Undo(redo=True))

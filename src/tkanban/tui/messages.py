@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
@@ -140,3 +140,21 @@ class FindMentions(Message):
     """The filter names ``users``: which cards' logs mention them?"""
 
     users: list[str]
+
+
+class _Poster(Protocol):
+    def post_message(self, message: Message) -> bool: ...
+
+
+class SharedActions:
+    """The actions the board and the card pane both have (from the action table): each
+    posts its request to the app. Mixed in after ``Screen``."""
+
+    def action_help(self: _Poster) -> None:
+        self.post_message(ShowHelp())
+
+    def action_undo(self: _Poster) -> None:
+        self.post_message(Undo())
+
+    def action_redo(self: _Poster) -> None:
+        self.post_message(Undo(redo=True))
