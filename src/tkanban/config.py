@@ -19,13 +19,9 @@ for what is wrong, with a problem naming the line; the board says so once and op
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from tkanban.keymap import ACTIONS, BY_NAME
 
 STRINGS = ("user", "db", "board", "theme")
 
@@ -63,6 +59,8 @@ def _normal(keys: str) -> str:
 def load_config(path: Path | None = None) -> Config:
     """The settings in ``path`` (the user's ``config.toml`` by default); a missing file is
     the defaults, without a problem."""
+    import tomllib  # here: a script that gives --db, --board and --user never reads the file
+
     path = path or config_path()
     config = Config(path=path)
     try:
@@ -100,6 +98,10 @@ def load_config(path: Path | None = None) -> Config:
         if key not in (*STRINGS, "notify", "keys"):
             problem(key, f"unknown setting {key!r}; ignored")
     keys = data.get("keys", {})
+    if not keys:
+        return config
+    from tkanban.keymap import BY_NAME  # only for a file that moves keys
+
     if not isinstance(keys, dict):
         problem("keys", "keys must be a table ([keys]); the default keys stand")
         return config
@@ -116,12 +118,16 @@ def load_config(path: Path | None = None) -> Config:
 
 def keys_in_force(keys: dict[str, str]) -> dict[str, str]:
     """Every action's keys: the user's where given, else the default."""
+    from tkanban.keymap import ACTIONS
+
     return {action.name: keys.get(action.name, action.keys) for action in ACTIONS}
 
 
 def _drop_clashes(config: Config, text: str) -> None:
     """A key may do one thing on a screen: a user's key that another action of the same
     screen also has is dropped (that action keeps its default), and said."""
+    from tkanban.keymap import BY_NAME
+
     for name in list(config.keys):
         mine = set(config.keys[name].split(","))
         action = BY_NAME[name]
@@ -141,6 +147,7 @@ def _drop_clashes(config: Config, text: str) -> None:
 
 def remember(key: str, value: str, path: Path | None = None) -> None:
     """Set one top-level text setting in the file, keeping everything else as written."""
+    import json
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
