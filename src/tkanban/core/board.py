@@ -80,6 +80,14 @@ def _card(session: Session, card_id: int, *, for_update: bool = False) -> Card:
     return card
 
 
+def _for_write(session: Session, card_id: int, expected_version: int | None) -> Card:
+    """The live card a write changes, refused (``ConflictError``) when someone changed it
+    after the version the writer saw."""
+    card = _card(session, card_id, for_update=True)
+    _check_version(session, card, expected_version)
+    return card
+
+
 def _check_version(session: Session, card: Card, expected: int | None) -> None:
     if expected is None or card.version == expected:
         return
@@ -289,8 +297,7 @@ def edit_card(
     fields = _clean_text_fields(title, description, criteria, assignee, kind)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         changed = [name for name, value in fields.items() if getattr(card, name) != value]
         new_kind = fields.get("kind", card.kind)
         if new_kind == "task" and fields.get("criteria", card.criteria):
@@ -328,8 +335,7 @@ def move_card(
     outcome, note = _check_outcome(outcome, conclusion)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         lanes = _lanes(session, card.board_id)
         by_id = {lane.id: lane for lane in lanes}
         source = by_id[card.lane_id]
@@ -380,8 +386,7 @@ def archive_card(store: Store, card_id: int, *, author: str,
     """Take a card off the board; it stays in the file with its log."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         _close_gap(session, card.lane_id, card.position)
         card.archived = True
         now = store.clock()
@@ -415,8 +420,7 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
     reason = clean(reason, "reason", max_len=LINE_MAX)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         running = card.timebox_seconds and card.clock_start is not None
         if running and not reason:
             raise ValidationError(
@@ -451,8 +455,7 @@ def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", 
     assert checked is not None
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         if card.kind != "hypothesis":
             raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
         now = store.clock()

@@ -14,6 +14,7 @@ from tkanban.core.board import (
     _card,
     _check_version,
     _close_gap,
+    _for_write,
     _info,
     _lane_count,
     _lanes,
@@ -51,8 +52,7 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
     """Put a card into ``state`` (its lane, place, outcome and clock), in one transaction."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         lanes = _lanes(session, card.board_id)
         by_id = {lane.id: lane for lane in lanes}
         source, target = by_id[card.lane_id], resolve_lane(lanes, state.lane)
@@ -83,8 +83,7 @@ def put_timebox(store: Store, card_id: int, seconds: int | None, *, author: str,
     """Set a card's time box back (``None``: no box), logged, with no reason asked."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
-        _check_version(session, card, expected_version)
+        card = _for_write(session, card_id, expected_version)
         old, card.timebox_seconds = card.timebox_seconds, seconds
         now = store.clock()
         _touch(session, card, now)
