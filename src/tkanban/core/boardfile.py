@@ -52,12 +52,10 @@ def has_hot_journal(path: Path) -> bool:
         return False
 
 
-def ro_uri(path: Path) -> str:
-    return f"file:{quote(str(path.absolute()))}?mode=ro"
-
-
-def rw_uri(path: Path) -> str:
-    return f"file:{quote(str(path.absolute()))}?mode=rwc"
+def sqlite_uri(path: Path, mode: str) -> str:
+    """The file as an SQLite URI opened in ``mode``: ``ro``, ``rw`` (never creates) or
+    ``rwc``."""
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
 
 
 def _interrupted(path: Path) -> ReadOnlyError:
@@ -151,11 +149,12 @@ def check_file(path: Path) -> FileCheck:
     header_app_id = int.from_bytes(header[68:72], "big")
     if header_app_id not in (0, APPLICATION_ID):
         raise BoardFileError(f"not a tkanban board (an SQLite file of another application): {path}")
-    uri = ro_uri(path)
+    open_mode = "ro"
     if header_app_id == APPLICATION_ID and has_hot_journal(path):
         if readonly:
             raise _interrupted(path)
-        uri = uri.replace("mode=ro", "mode=rw")  # the first read rolls the journal back
+        open_mode = "rw"  # the first read on a writable connection rolls the journal back
+    uri = sqlite_uri(path, open_mode)
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=LOCAL_BUSY_TIMEOUT)
         try:

@@ -32,8 +32,7 @@ from tkanban.core.boardfile import (
     check_file,
     copy_database,
     integrity_problems,
-    ro_uri,
-    rw_uri,
+    sqlite_uri,
     translate,
 )
 from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError
@@ -60,7 +59,7 @@ class Store:
         self.storage = storage or StorageInfo(False, "", "")
         self.clock = clock
         self.busy_timeout = busy_timeout
-        uri = ro_uri(path) if readonly else rw_uri(path)
+        uri = sqlite_uri(path, "ro" if readonly else "rwc")
         self._cancelled = threading.Event()
 
         def connect() -> sqlite3.Connection:
