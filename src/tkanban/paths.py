@@ -13,10 +13,12 @@ def default_db_path() -> Path:
     return user_data_path("tkanban", appauthor=False) / "tkanban.db"
 
 
-def resolve_db_path(explicit: str | None, configured: str | None = None) -> Path:
+def resolve_db_path(explicit: str | None, configured: str | None = None) -> Path | str:
     """``--db`` first, then ``TKANBAN_DB``, then ``db`` in config.toml, then the platform's
-    user data folder."""
+    user data folder: a board file's path, or a ``postgresql://`` URL as given."""
+    from tkanban.core.store import is_server_url
+
     for given in (explicit, os.environ.get("TKANBAN_DB"), configured):
         if given:
-            return Path(given).expanduser()
+            return given if is_server_url(given) else Path(given).expanduser()
     return default_db_path()

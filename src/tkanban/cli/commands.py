@@ -91,12 +91,12 @@ class Context:
         from tkanban.core.store import Store
 
         config = settings(args)
-        self.path = resolve_db_path(getattr(args, "db", None), config.db)
-        if create and self.path == default_db_path():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        location = resolve_db_path(getattr(args, "db", None), config.db)
+        if create and location == default_db_path():
+            default_db_path().parent.mkdir(parents=True, exist_ok=True)
         self.board = getattr(args, "board", None) or config.board or DEFAULT_BOARD
         self.user = _user(args, config.user)
-        self.store = Store.open(Path(self.path), storage=getattr(args, "storage", "auto"),
+        self.store = Store.open(location, storage=getattr(args, "storage", "auto"),
                                 create=create)
         if self.store.upgrade_backup is not None:
             print(f"{PROG}: the board file was upgraded to this tkanban's format; the file as "
@@ -403,9 +403,9 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> None:
     problems = ctx.store.integrity_problems()
     if problems:
         raise BoardFileError(
-            f"the board file is damaged ({'; '.join(problems[:3])}): {ctx.path}; restore a "
+            f"the board is damaged ({'; '.join(problems[:3])}): {ctx.store.label}; restore a "
             "copy made by 'tkanban backup', or save what still reads with 'tkanban export'")
-    _out(f"ok: {ctx.path} passes SQLite's full integrity check")
+    _out(ctx.store.check_summary())
 
 
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> None:
@@ -416,7 +416,7 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> None:
     if problems:
         raise BoardFileError(f"copied to {dest}, but the copy fails the integrity check "
                              f"({problems[0]}): the board file is damaged")
-    _out(f"copied {ctx.path} to {dest} ({dest.stat().st_size:,} bytes, integrity ok)")
+    _out(f"copied {ctx.store.label} to {dest} ({dest.stat().st_size:,} bytes, integrity ok)")
 
 
 def run_keys(args: argparse.Namespace) -> int:
@@ -450,8 +450,8 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.demo import fill_demo
 
     count = fill_demo(ctx.store, ctx.board)
-    _out(f"board {ctx.board!r} in {ctx.path} now holds {count} demo cards; "
-         f"open it with: tkanban --db {ctx.path} --board {ctx.board}")
+    _out(f"board {ctx.board!r} in {ctx.store.label} now holds {count} demo cards; "
+         f"open it with: tkanban --db {ctx.store.label} --board {ctx.board}")
 
 
 COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {

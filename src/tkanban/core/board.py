@@ -21,17 +21,19 @@ from tkanban.core.queries import (
     CARD_COLUMNS,
     ENTRY_COLUMNS,
     board_exists,
+    board_id,
     card_info,
     changes_since,
     entry_info,
     get_card,
     get_lanes,
+    has_board,
     history,
+    lanes_of,
     list_cards,
     load_board,
     load_lanes,
     mentions_of,
-    no_board,
     seen_key,
     unread_mentions,
 )
@@ -56,17 +58,13 @@ from tkanban.core.timebox import format_duration
 
 
 def _board_id(session: Session, name: str) -> int:
-    board_id = session.exec(select(Board.id).where(Board.name == name)).first()
-    if board_id is None:
-        raise no_board(name, session.exec(select(Board.name).order_by(Board.name)).all())
-    return board_id
+    """The board's id, read in the write's own transaction (``queries.board_id``)."""
+    return board_id(Store.session_sql(session), name)
 
 
-def _lanes(session: Session, board_id: int) -> list[LaneInfo]:
-    rows = session.exec(
-        select(Lane).where(Lane.board_id == board_id).order_by(col(Lane.position))
-    ).all()
-    return [LaneInfo(r.id or 0, r.name, r.slug, i + 1, r.wip_limit) for i, r in enumerate(rows)]
+def _lanes(session: Session, bid: int) -> list[LaneInfo]:
+    """The board's lanes in order, read in the write's own transaction."""
+    return lanes_of(Store.session_sql(session), bid)
 
 
 def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
@@ -218,7 +216,7 @@ def ensure_board(store: Store, name: str = DEFAULT_BOARD) -> None:
     if store.readonly:
         raise NotFoundError(f"no board named {name!r} in this read-only file")
     with store.write() as session:
-        if session.exec(select(Board.id).where(Board.name == name)).first() is not None:
+        if has_board(Store.session_sql(session), name):
             return
         board = Board(name=name, created_at=store.clock())
         session.add(board)
@@ -261,14 +259,14 @@ def add_card(
         raise ValidationError("only a hypothesis has exit criteria", "criteria")
     author = clean_name(author, "user name")
     with store.write() as session:
-        board_id = _board_id(session, board)
-        lanes = _lanes(session, board_id)
+        bid = _board_id(session, board)
+        lanes = _lanes(session, bid)
         target = resolve_lane(lanes, lane)
         if needs_outcome(fields["kind"], None, None, target.slug):
             raise ValidationError("a new hypothesis cannot start in Done: it has no outcome yet")
         now = store.clock()
         card = Card(
-            board_id=board_id, lane_id=target.id, author=author, position=_lane_count(session,
+            board_id=bid, lane_id=target.id, author=author, position=_lane_count(session,
             target.id), timebox_seconds=timebox_seconds, created_at=now, updated_at=now,
             clock_start=None if target.slug == TODO else now,
             clock_stop=now if target.slug == DONE else None,

@@ -27,8 +27,22 @@ class ReadOnlyError(TkanbanError):
     """A write was asked of a board opened read-only."""
 
 
-class LockedError(TkanbanError):
+class UnavailableError(TkanbanError):
+    """The board cannot be reached just now; the same call may work when tried again."""
+
+
+class LockedError(UnavailableError):
     """Another process held the board file's lock for longer than we waited."""
+
+
+class ServerGoneError(UnavailableError):
+    """The database server cannot be reached (down, restarting, or the connection dropped);
+    nothing of the transaction under way was written."""
+
+
+class UncertainWriteError(TkanbanError):
+    """The connection dropped while a write was being committed: whether the server kept it is
+    unknown, so it is not tried again (it could be written twice); read the board to see."""
 
 
 class ConflictError(TkanbanError):

@@ -3,7 +3,7 @@ decision that stays on record."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
@@ -14,6 +14,7 @@ from tkanban.core.queries import (
     phase_info,
     phase_refs,
     running_phase,
+    running_phase_in,
 )
 from tkanban.core.records import PhaseInfo
 from tkanban.core.store import Store
@@ -30,9 +31,9 @@ def _info(row: Phase) -> PhaseInfo:
 
 
 def _running(session: Session, board_id: int) -> Phase | None:
-    return session.exec(
-        select(Phase).where(Phase.board_id == board_id, col(Phase.ended_at).is_(None))
-    ).first()
+    """The running phase's row, to change it (``queries.running_phase_in`` finds it)."""
+    found = running_phase_in(Store.session_sql(session), board_id)
+    return session.get(Phase, found.id) if found else None
 
 
 def start_phase(store: Store, board: str, name: str, seconds: int, goal: str, *,

@@ -1,11 +1,15 @@
-"""Reading a board: plain SQL on the standard library's sqlite3, in one short read
-transaction each. No SQLAlchemy here: a board opens, and ``tkanban list`` answers, without
-paying for the ORM's import (writes, in ``board``, use it)."""
+"""Reading a board: plain SQL, written once for both engines, in one short read transaction
+each (``Store.reading``). No SQLAlchemy here: a board file opens, and ``tkanban list`` answers,
+without paying for the ORM's import. The functions taking a connection (``board_id``,
+``lanes_of``, ``running_phase_in`` …) serve the writes in ``board`` and ``phase`` too, inside
+their own transaction (``Store.sql``).
+
+Portable SQL only: ``?`` placeholders, ``NOT archived`` for booleans, ``"user"`` quoted (a
+reserved word on PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +31,7 @@ from tkanban.core.records import (
     PhaseRef,
     resolve_lane,
 )
-from tkanban.core.store import Store
+from tkanban.core.store import Sql, Store
 
 CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
                 "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
@@ -47,7 +51,7 @@ def no_board(name: str, names: Sequence[str]) -> NotFoundError:
     return NotFoundError(f"no board named {name!r} in this file (it holds no board yet)")
 
 
-def board_id(conn: sqlite3.Connection, name: str) -> int:
+def board_id(conn: Sql, name: str) -> int:
     row = conn.execute("SELECT id FROM board WHERE name = ?", (name,)).fetchone()
     if row is None:
         names = [n for (n,) in conn.execute("SELECT name FROM board ORDER BY name")]
@@ -55,7 +59,7 @@ def board_id(conn: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
-def lanes_of(conn: sqlite3.Connection, bid: int) -> list[LaneInfo]:
+def lanes_of(conn: Sql, bid: int) -> list[LaneInfo]:
     rows = conn.execute("SELECT id, name, slug, wip_limit FROM lane WHERE board_id = ? "
                         "ORDER BY position", (bid,)).fetchall()
     return [LaneInfo(r[0], r[1], r[2], i + 1, r[3]) for i, r in enumerate(rows)]
@@ -83,9 +87,13 @@ def entry_info(row: Sequence[Any], mentions: list[str]) -> EntryInfo:
                      json.loads(metrics or "{}"), mentions)
 
 
+def has_board(conn: Sql, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM board WHERE name = ?", (name,)).fetchone() is not None
+
+
 def board_exists(store: Store, name: str) -> bool:
     with store.reading() as conn:
-        return conn.execute("SELECT 1 FROM board WHERE name = ?", (name,)).fetchone() is not None
+        return has_board(conn, name)
 
 
 def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:
@@ -104,13 +112,13 @@ def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | No
             sql += " AND lane_id = ?"
             args.append(resolve_lane(lanes, lane).id)
         if not include_archived:
-            sql += " AND archived = 0"
+            sql += " AND NOT archived"
         cards = _cards(conn.execute(sql, args).fetchall(), {ln.id: ln for ln in lanes})
     return sorted(cards, key=lambda c: (c.lane_number, c.archived,
                                         -c.position if c.lane_slug == DONE else c.position, c.id))
 
 
-def _seq(conn: sqlite3.Connection) -> int:
+def _seq(conn: Sql) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'change_seq'").fetchone()
     return int(row[0]) if row else 0
 
@@ -130,15 +138,16 @@ def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None 
             if slugs is not None and lane.slug not in slugs:
                 continue
             order = "DESC" if lane.slug == DONE else "ASC"
-            limit = done_limit if lane.slug == DONE and done_limit is not None else -1
+            limit = done_limit if lane.slug == DONE else None
             rows = conn.execute(
-                f"SELECT {_CARD} FROM card WHERE lane_id = ? AND archived = 0 "
-                f"ORDER BY position {order} LIMIT ?", (lane.id, limit)).fetchall()
+                f"SELECT {_CARD} FROM card WHERE lane_id = ? AND NOT archived "
+                f"ORDER BY position {order}" + ("" if limit is None else f" LIMIT {limit:d}"),
+                (lane.id,)).fetchall()
             cards = _cards(rows, by_id)
             total = len(cards)
-            if limit >= 0 and total == limit:
+            if limit is not None and total == limit:
                 total = conn.execute("SELECT count(*) FROM card WHERE lane_id = ? AND "
-                                     "archived = 0", (lane.id,)).fetchone()[0]
+                                     "NOT archived", (lane.id,)).fetchone()[0]
             loaded[lane.slug] = LaneCards(lane, cards, total)
     return lanes, loaded, seq
 
@@ -175,8 +184,8 @@ def get_card(store: Store, card_id: int) -> CardDetail:
         card = _cards([row[:-1]], lanes)[0]
         mentions: dict[int, list[str]] = {}
         for entry_id, user in conn.execute(
-                "SELECT m.entry_id, m.user FROM mention m JOIN log_entry e ON e.id = m.entry_id "
-                "WHERE e.card_id = ? ORDER BY m.user", (card_id,)):
+                'SELECT m.entry_id, m."user" FROM mention m JOIN log_entry e ON e.id = '
+                'm.entry_id WHERE e.card_id = ? ORDER BY m."user"', (card_id,)):
             mentions.setdefault(entry_id, []).append(user)
         entries = [entry_info(r, mentions.get(r[0], [])) for r in conn.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM log_entry WHERE card_id = ? ORDER BY id",
@@ -191,12 +200,12 @@ def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[Men
         rows = conn.execute(
             "SELECT e.id, e.card_id, e.author, e.at, e.kind, e.text, e.data, e.metrics, c.title "
             "FROM mention m JOIN log_entry e ON e.id = m.entry_id JOIN card c ON c.id = "
-            "e.card_id WHERE m.user = ? AND c.board_id = ? ORDER BY e.at DESC, e.id DESC",
+            'e.card_id WHERE m."user" = ? AND c.board_id = ? ORDER BY e.at DESC, e.id DESC',
             (user.lower(), bid)).fetchall()
         found = []
         for row in rows:
             users = [u for (u,) in conn.execute(
-                "SELECT user FROM mention WHERE entry_id = ? ORDER BY user", (row[0],))]
+                'SELECT "user" FROM mention WHERE entry_id = ? ORDER BY "user"', (row[0],))]
             found.append(MentionInfo(entry_info(row[:8], users), row[1], row[8]))
         return found
 
@@ -209,7 +218,7 @@ def cards_mentioning(store: Store, board: str, users: Sequence[str]) -> set[int]
     with store.reading() as conn:
         rows = conn.execute(
             "SELECT DISTINCT e.card_id FROM mention m JOIN log_entry e ON e.id = m.entry_id "
-            f"JOIN card c ON c.id = e.card_id WHERE m.user IN ({marks}) AND c.board_id = ?",
+            f'JOIN card c ON c.id = e.card_id WHERE m."user" IN ({marks}) AND c.board_id = ?',
             (*(u.lower() for u in users), board_id(conn, board))).fetchall()
     return {card_id for (card_id,) in rows}
 
@@ -226,7 +235,7 @@ def unread_mentions(store: Store, user: str, board: str = DEFAULT_BOARD) -> int:
         last = int(row[0]) if row else 0
         return int(conn.execute(
             "SELECT count(*) FROM mention m JOIN log_entry e ON e.id = m.entry_id JOIN card c "
-            "ON c.id = e.card_id WHERE m.user = ? AND m.entry_id > ? AND c.board_id = ?",
+            'ON c.id = e.card_id WHERE m."user" = ? AND m.entry_id > ? AND c.board_id = ?',
             (user.lower(), last, bid)).fetchone()[0])
 
 
@@ -290,11 +299,16 @@ def list_phases(store: Store, board: str = DEFAULT_BOARD) -> list[PhaseInfo]:
     return [phase_info(r) for r in rows]
 
 
+def running_phase_in(conn: Sql, bid: int) -> PhaseInfo | None:
+    """The board's running phase, read on ``conn`` (a reading, or a write's own)."""
+    row = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? AND ended_at IS NULL",
+                       (bid,)).fetchone()
+    return phase_info(row) if row else None
+
+
 def running_phase(store: Store, board: str = DEFAULT_BOARD) -> PhaseInfo | None:
     with store.reading() as conn:
-        row = conn.execute(f"SELECT {_PHASE} FROM phase WHERE board_id = ? AND ended_at IS "
-                           "NULL", (board_id(conn, board),)).fetchone()
-    return phase_info(row) if row else None
+        return running_phase_in(conn, board_id(conn, board))
 
 
 def phase_refs(store: Store, board: str) -> list[PhaseRef]:

@@ -1,7 +1,10 @@
-"""The board file's schema: the SQL of each version and the migrations between them.
+"""The board's schema: the SQL of the current version, for either engine, and the migrations
+that brought older board files up to it.
 
-A file says it is a tkanban board by its SQLite ``application_id`` and which schema it holds by
-its ``user_version``; migration ``i`` takes a file from schema ``i`` to ``i + 1``.
+A new database (a new file, or an empty database on a server) gets ``CURRENT`` whole. A file
+says it is a tkanban board by its SQLite ``application_id`` and which schema it holds by its
+``user_version``; migration ``i`` takes a file from schema ``i`` to ``i + 1``. On a server the
+same facts live in the ``meta`` table (``application``, ``schema``).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from string import Template
+from typing import Any
 
 APPLICATION_ID = 0x746B616E  # "tkan"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -91,11 +96,11 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('change_seq', '0');
 """Schema 3: each card carries its log count and the sequence number of its last change, so the
 board loads without counting logs and a live board reloads only the lanes that changed."""
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Any], None]
 
 
 def _script(sql: str) -> Migration:
-    def run(conn: sqlite3.Connection) -> None:
+    def run(conn: Any) -> None:
         for statement in sql.split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -112,3 +117,63 @@ MIGRATIONS: list[Migration] = [_script(_V1), _v2, _script(_V3)]
 """Migration ``i`` takes a file from schema ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+CURRENT = Template("""
+CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE board (id $id, name $sorted NOT NULL UNIQUE, created_at $real NOT NULL);
+CREATE TABLE lane (
+    id $id,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, slug TEXT NOT NULL, position INTEGER NOT NULL, wip_limit INTEGER,
+    UNIQUE (board_id, slug));
+CREATE TABLE card (
+    id $id,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    lane_id INTEGER NOT NULL REFERENCES lane(id),
+    kind TEXT NOT NULL CHECK (kind IN ('hypothesis', 'task')),
+    title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', criteria TEXT NOT NULL DEFAULT '',
+    outcome TEXT CHECK (outcome IN ('validated', 'invalidated', 'inconclusive')),
+    conclusion TEXT NOT NULL DEFAULT '',
+    timebox_seconds INTEGER, clock_start $real, clock_stop $real,
+    author TEXT NOT NULL, assignee TEXT,
+    position INTEGER NOT NULL, archived BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at $real NOT NULL, updated_at $real NOT NULL, version INTEGER NOT NULL DEFAULT 1,
+    log_count INTEGER NOT NULL DEFAULT 0, changed_seq INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX ix_card_lane ON card (lane_id, archived, position);
+CREATE INDEX ix_card_board ON card (board_id, archived);
+CREATE INDEX ix_card_changed ON card (board_id, changed_seq);
+CREATE TABLE log_entry (
+    id $id,
+    card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    author TEXT NOT NULL, at $real NOT NULL, kind TEXT NOT NULL DEFAULT 'note',
+    text TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '{}',
+    metrics TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX ix_log_card ON log_entry (card_id, id);
+CREATE TABLE mention (
+    entry_id INTEGER NOT NULL REFERENCES log_entry(id) ON DELETE CASCADE,
+    "user" $sorted NOT NULL, PRIMARY KEY (entry_id, "user"));
+CREATE INDEX ix_mention_user ON mention ("user");
+CREATE TABLE phase (
+    id $id,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name TEXT NOT NULL, goal TEXT NOT NULL DEFAULT '', timebox_seconds INTEGER NOT NULL,
+    started_at $real NOT NULL, ended_at $real,
+    decision TEXT CHECK (decision IN ('go', 'stop')), note TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL, decided_by TEXT);
+INSERT INTO meta (key, value) VALUES ('change_seq', '0')
+""")
+"""The current schema (``SCHEMA_VERSION``) whole, with each engine's words for an id, a time
+and a name that sorts the same everywhere (byte order)."""
+
+TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase")
+"""tkanban's tables: a database holding one of these names and no tkanban marks belongs to
+another application."""
+
+
+def create_current(conn: Any, *, id: str, real: str, sorted: str) -> None:
+    """Create the current schema on ``conn`` (a connection with ``execute``)."""
+    _script(CURRENT.substitute(id=id, real=real, sorted=sorted))(conn)
+
+
+SQLITE_WORDS = {"id": "INTEGER PRIMARY KEY", "real": "REAL", "sorted": "TEXT"}

@@ -1,215 +1,169 @@
-"""The open board file: the engine, every transaction, creating and migrating the schema, and
-the cheap change check. (Checking a file before opening it is ``boardfile``'s; the schema and
-its migrations are ``schema``'s.)
+"""Where a board lives, seen the same way by everything above: a ``Store``.
 
-A board file may sit on a network drive and be open in many processes at once, so:
+Two engines stand behind it: a SQLite file (``filestore``, the embedded default, needing
+nothing) and a PostgreSQL database (``server``, for a ``postgresql://`` URL). Every query and
+every write is written once, above this layer, against what a store gives:
 
-* the rollback journal (``journal_mode=DELETE``), never WAL, which needs shared memory that
-  network filesystems lack;
-* ``synchronous=FULL``, ``foreign_keys=ON`` and a busy timeout on every connection;
-* every write takes the write lock first (``BEGIN IMMEDIATE``), so two writers never interleave
-  a read-modify-write; reads use a plain ``BEGIN``;
-* one short session per action, closed at once, so no idle transaction holds a lock.
+* ``reading()``: a short read transaction on a plain DB-API connection whose ``execute`` takes
+  ``?`` placeholders (the standard library's sqlite3 for a file, so a board opens and
+  ``tkanban list`` answers without importing the ORM);
+* ``read()`` and ``write()``: short SQLModel sessions; a write holds the board's write lock from
+  its first statement, so two writers never interleave a read-modify-write;
+* ``sql(session)``: the write session's own connection, for the plain queries in a write;
+* ``data_version()``: a number that changes when anyone commits, cheap enough to poll, and
+  ``watch(wake)`` for an engine that tells of changes itself.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from tkanban import __version__
-from tkanban.core.boardfile import (
-    LOCAL_BUSY_TIMEOUT,
-    NETWORK_BUSY_TIMEOUT,
-    FileCheck,
-    check_file,
-    copy_database,
-    integrity_problems,
-    sqlite_uri,
-    translate,
-)
-from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError
-from tkanban.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from tkanban.core.storage import StorageInfo, detect
+from tkanban.core.errors import ReadOnlyError, TkanbanError
 from tkanban.core.timebox import Clock, system_clock
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
-PROGRESS_STEPS = 10_000
-"""SQLite virtual-machine steps between two looks at whether the store was cancelled."""
+    from tkanban.core.storage import StorageInfo
+
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(location: str | Path) -> bool:
+    """Whether ``location`` names a database on a server rather than a board file."""
+    return isinstance(location, str) and location.lower().startswith(SERVER_SCHEMES)
+
+
+class Rows(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Sql(Protocol):
+    """A connection in a transaction: ``execute(sql, params)`` with ``?`` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Rows: ...
 
 
 class Store:
-    """One open board file. Create with ``Store.open(path)``."""
+    """One open board database. Create with ``Store.open(path or URL)``."""
 
-    def __init__(self, path: Path, *, readonly: bool, clock: Clock, busy_timeout: float,
-                 storage: StorageInfo | None = None, readonly_reason: str = "") -> None:
-        self.path = path
-        self.readonly = readonly
-        self.readonly_reason = readonly_reason or "the board file is read-only"
-        self.storage = storage or StorageInfo(False, "", "")
-        self.clock = clock
-        self.busy_timeout = busy_timeout
-        uri = sqlite_uri(path, "ro" if readonly else "rwc")
-        self._cancelled = threading.Event()
-
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
-            conn.isolation_level = None
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.set_progress_handler(self._cancelled.is_set, PROGRESS_STEPS)
-            return conn
-
-        self._connect = connect
-        self.upgrade_backup: Path | None = None
-        """Where the file was copied before a schema upgrade on opening, if it was."""
-        self._engines: dict[str, Engine] = {}
-        self._watch: sqlite3.Connection | None = None
-        self._watch_lock = threading.Lock()
-
-    def _engine(self, begin: str) -> Engine:
-        """An SQLAlchemy engine whose transactions start with ``begin`` (SQLAlchemy's recipe
-        for SQLite: no implicit BEGIN from the driver, our own from a ``begin`` event). Made on
-        first use: reads through ``reading`` never import SQLAlchemy."""
-        if begin not in self._engines:
-            from sqlalchemy import create_engine, event
-            from sqlalchemy.pool import NullPool
-
-            engine = create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
-
-            @event.listens_for(engine, "begin")
-            def do_begin(conn: Any) -> None:
-                conn.exec_driver_sql(begin)
-
-            self._engines[begin] = engine
-        return self._engines[begin]
+    label: str
+    """Where the board is, fit to show (a server URL without its password)."""
+    mode: str
+    """What the status bar says of the storage (``local``, ``network (nfs)``, a server)."""
+    readonly: bool
+    readonly_reason: str
+    storage: StorageInfo
+    clock: Clock
+    wait_note = "waiting for the board file"
+    """The bar's note while a call waits for the board (``UnavailableError``)."""
+    wait_notice = ("waiting for the board file: another process holds its lock; your change is "
+                   "kept and will be saved")
+    upgrade_backup: Path | None = None
+    """Where the board was copied before a schema upgrade on opening, if it was."""
 
     @classmethod
-    def open(
-        cls,
-        path: Path,
-        *,
-        clock: Clock = system_clock,
-        busy_timeout: float | None = None,
-        readonly: bool | None = None,
-        storage: str = "auto",
-        create: bool = True,
-    ) -> Store:
-        """Check, create or migrate the board file at ``path`` and return a store on it.
+    def open(cls, location: str | Path, *, clock: Clock = system_clock,
+             busy_timeout: float | None = None, readonly: bool | None = None,
+             storage: str = "auto", create: bool = True) -> Store:
+        """Open the board database at ``location``: a file path, or a ``postgresql://`` URL.
 
-        ``storage`` is ``auto`` (read the mount table), ``local`` or ``network``. On a network
-        filesystem the busy timeout is longer; where it has cross-machine locking switched off,
-        or a sync tool copies the folder, the board opens read-only, since two machines
-        writing could corrupt it. With ``create`` false, a missing or empty file is refused
-        rather than made a board: reading never writes.
-        """
-        found = check_file(path) if create or os.path.lexists(path) else FileCheck(False, True, 0)
-        if not create and found.schema == 0:
-            state = "the file is empty" if found.exists else "the file does not exist"
-            raise BoardFileError(
-                f"there is no board at {path} ({state}); 'tkanban add', 'tkanban demo', "
-                "'tkanban import' or the board itself create one"
-            )
-        info = detect(path, override=storage)
-        is_ro = found.readonly if readonly is None else (readonly or found.readonly)
-        reason = ""
-        if info.no_lock_reason:
-            reason = (f"{info.no_lock_reason}, so two machines writing could corrupt the board; "
-                      "it opens read-only (if only this machine writes to it: --storage local)")
-            if not found.exists:
-                raise BoardFileError(f"cannot create a board there: {reason}: {path}")
-            is_ro = True
-        if is_ro and not found.exists:
-            raise ReadOnlyError(f"cannot create the board file, its folder is read-only: {path}")
-        if is_ro and found.schema < SCHEMA_VERSION:
-            raise ReadOnlyError(
-                f"the board file is read-only and was written by an older tkanban; "
-                f"open it once with write access to upgrade it: {path}"
-            )
-        if busy_timeout is None:
-            busy_timeout = NETWORK_BUSY_TIMEOUT if info.network else LOCAL_BUSY_TIMEOUT
-        store = cls(path, readonly=is_ro, clock=clock, busy_timeout=busy_timeout, storage=info,
-                    readonly_reason=reason)
-        if not is_ro:
-            store._prepare(found)
-        return store
+        With ``create`` false, a missing or empty database is refused rather than set up:
+        reading never writes. ``storage`` and ``busy_timeout`` concern files only."""
+        if is_server_url(location):
+            from tkanban.core.server import ServerStore
 
-    def _prepare(self, found: FileCheck) -> None:
-        """Leave WAL mode if another tool set it, then create or upgrade the schema."""
-        try:
-            conn = self._connect()
-            try:
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "delete":
-                    mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-                    if mode != "delete":
-                        raise BoardFileError(
-                            "the board file is in WAL mode (set by another tool), which cannot "
-                            "work across machines, and could not be switched back while it is "
-                            f"open elsewhere: {self.path}"
-                        )
-                if 0 < found.schema < SCHEMA_VERSION:
-                    self.upgrade_backup = self._backup_before_upgrade(conn, found.schema)
-                if found.schema < SCHEMA_VERSION:
-                    self._migrate(conn)
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise translate(exc, self.path) from None
+            return ServerStore.open_url(str(location), clock=clock, readonly=bool(readonly),
+                                        create=create)
+        from tkanban.core.filestore import FileStore
 
-    def _backup_before_upgrade(self, conn: sqlite3.Connection, schema: int) -> Path:
-        """Copy the file as it is before its schema is upgraded, next to it."""
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock()))
-        dest = self.path.with_name(f"{self.path.name}.schema{schema}-{stamp}.bak")
-        problems = copy_database(conn, dest)
-        if problems:
-            dest.unlink(missing_ok=True)
-            raise BoardFileError(f"the board file is damaged ({problems[0]}), so it is not "
-                                 f"upgraded: {self.path}")
-        return dest
+        return FileStore.open_file(Path(location), clock=clock, busy_timeout=busy_timeout,
+                                   readonly=readonly, storage=storage, create=create)
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            for step in MIGRATIONS[current:]:
-                step(conn)
-            if current < SCHEMA_VERSION:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('requires', ?)",
-                    (__version__,),
-                )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    # --- what each engine provides ---------------------------------------------------------
 
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A short read transaction on a plain sqlite3 connection (see ``queries``)."""
-        try:
-            conn = self._connect()
-        except sqlite3.DatabaseError as exc:
-            raise translate(exc, self.path) from None
-        try:
-            conn.execute("BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise translate(exc, self.path) from None
-        finally:
-            conn.close()
+    def reading(self) -> AbstractContextManager[Sql]:
+        """A short read transaction on a plain connection (see ``queries``)."""
+        raise NotImplementedError
+
+    def sql(self, session: Session) -> Sql:
+        """The plain connection under a session, inside its transaction."""
+        raise NotImplementedError
+
+    @staticmethod
+    def session_sql(session: Session) -> Sql:
+        """The plain connection under a session this store opened (see ``sql``)."""
+        store: Store = session.info["store"]
+        return store.sql(session)
+
+    def _session_engine(self, writing: bool) -> Engine:
+        """The SQLAlchemy engine for read (``writing`` false) or write sessions."""
+        raise NotImplementedError
+
+    def _translate(self, exc: BaseException, committing: bool = False) -> TkanbanError:
+        """A database error as a one-line message for the user."""
+        raise NotImplementedError
+
+    def _begin_write(self, session: Session) -> None:
+        """Called first in a write session: take the write lock if the engine's BEGIN did not."""
+
+    def _before_commit(self, session: Session) -> None:
+        """Called as a write session is about to commit."""
+
+    def ids_given(self, session: Session) -> None:
+        """Rows were inserted with ids of their own (an import): the engine's id counters
+        must move past them."""
+
+    def data_version(self) -> int:
+        """A number that changes whenever anyone commits to the board: a cheap poll."""
+        raise NotImplementedError
+
+    def watch(self, wake: Callable[[], None]) -> bool:
+        """Call ``wake`` (from another thread) when someone may have changed the board, or
+        when ``problem`` changes; False when the engine cannot, and must be polled."""
+        return False
+
+    @property
+    def problem(self) -> str | None:
+        """What keeps the board from being reached just now (shown in the bar), if anything."""
+        return None
+
+    def cancel(self) -> None:
+        """Refuse all SQL from now on, also a statement under way: a transaction that is open
+        rolls back whole (for a process asked to stop while it writes)."""
+        raise NotImplementedError
+
+    def integrity_problems(self) -> list[str]:
+        """The full integrity check; empty when the board is sound."""
+        raise NotImplementedError
+
+    def check_summary(self) -> str:
+        """What ``tkanban check`` says of a sound board."""
+        raise NotImplementedError
+
+    def mark_damaged(self, problems: list[str]) -> None:
+        """Refuse every write from now on: writing to a damaged board spreads the damage."""
+        self.readonly = True
+        self.readonly_reason = f"the board is damaged ({problems[0]})"
+
+    def backup(self, dest: Path) -> list[str]:
+        """A consistent copy of the board at ``dest``; its integrity problems, empty when
+        sound."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # --- sessions, the same on every engine ------------------------------------------------
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -218,84 +172,34 @@ class Store:
         from sqlmodel import Session
 
         try:
-            with Session(self._engine("BEGIN"), expire_on_commit=False) as session, \
-                    session.begin():
+            with Session(self._session_engine(False), expire_on_commit=False,
+                         info={"store": self}) as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            raise translate(exc, self.path) from None
+            raise self._translate(exc) from None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A short write transaction holding the file's write lock from its first statement."""
+        """A short write transaction holding the board's write lock from its first statement.
+        A failure before the commit leaves nothing written; one during the commit is reported
+        as such (``committing``), since the engine may or may not have kept it."""
         if self.readonly:
-            raise ReadOnlyError(f"{self.readonly_reason}; nothing was changed: {self.path}")
+            raise ReadOnlyError(f"{self.readonly_reason}; nothing was changed: {self.label}")
         from sqlalchemy.exc import DBAPIError
         from sqlmodel import Session
 
+        committing = False
         try:
-            with Session(self._engine("BEGIN IMMEDIATE"), expire_on_commit=False) as session, \
-                    session.begin():
-                yield session
+            with Session(self._session_engine(True), expire_on_commit=False,
+                         info={"store": self}) as session:
+                with session.begin():
+                    self._begin_write(session)
+                    yield session
+                    session.flush()
+                    self._before_commit(session)
+                    committing = True
         except DBAPIError as exc:
-            raise translate(exc, self.path) from None
-
-    def cancel(self) -> None:
-        """Refuse all SQL from now on, also a statement under way: a transaction that is open
-        rolls back whole (for a process asked to stop while it writes)."""
-        self._cancelled.set()
-
-    def integrity_problems(self) -> list[str]:
-        """The full integrity check of the file (slower than the check on opening: it reads
-        every index against its table); empty when the file is sound."""
-        try:
-            conn = self._connect()
-            try:
-                return integrity_problems(conn)
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            problem = translate(exc, self.path)
-            if isinstance(problem, LockedError):
-                raise problem from None
-            return [str(exc)]
-
-    def mark_damaged(self, problems: list[str]) -> None:
-        """Refuse every write from now on: writing to a damaged file spreads the damage."""
-        self.readonly = True
-        self.readonly_reason = f"the board file is damaged ({problems[0]})"
-
-    def backup(self, dest: Path) -> list[str]:
-        """A consistent copy of the board file at ``dest`` (made while others may write);
-        returns the copy's integrity problems, empty when sound."""
-        if dest.absolute() == self.path.absolute() or (
-                dest.exists() and self.path.exists() and dest.samefile(self.path)):
-            raise BoardFileError(f"the copy cannot be the board file itself: {dest}")
-        try:
-            conn = self._connect()
-            try:
-                return copy_database(conn, dest)
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise translate(exc, self.path) from None
-
-    def data_version(self) -> int:
-        """A number that changes whenever any process commits to the file: a cheap poll."""
-        with self._watch_lock:
-            try:
-                if self._watch is None:
-                    self._watch = self._connect()
-                return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
-            except sqlite3.DatabaseError as exc:
-                raise translate(exc, self.path) from None
-
-    def close(self) -> None:
-        with self._watch_lock:
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
-        for engine in self._engines.values():
-            engine.dispose()
+            raise self._translate(exc, committing) from None
 
 
 def dumps(value: object) -> str:

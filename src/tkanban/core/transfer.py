@@ -116,6 +116,8 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
         seq = session.get(Meta, "change_seq")
         if seq is not None and int(seq.value) < top_seq:
             seq.value = str(top_seq)
+        session.flush()
+        store.ids_given(session)
     return counts
 
 

@@ -6,6 +6,7 @@ connects them, runs the timers, and handles start-up, signals and quitting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -67,9 +68,10 @@ class TkanbanApp(App[None]):
         collector for it (see ``_settle``) and handle SIGTERM and SIGHUP."""
         self.clock: Clock = clock or store.clock
         self.poll_interval = poll_interval
-        self.mode = store.storage.label + (" · read-only" if store.readonly else "")
+        self.mode = store.mode + (" · read-only" if store.readonly else "")
         self._alerted: set[int] = set()
         self._quitting = False
+        self._waiting = False
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.flows = Flows(self)
@@ -115,6 +117,13 @@ class TkanbanApp(App[None]):
             self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(1.0, self.tick)
         self.set_interval(self.poll_interval, self.poll)
+        loop = asyncio.get_running_loop()
+
+        def wake() -> None:  # from the store's listening thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the app is gone
+                loop.call_soon_threadsafe(self.poll)
+
+        self.store.watch(wake)
         # after the first frame has had time to reach the terminal: loading modules holds
         # the interpreter, and the thread that writes frames out would wait behind it
         self.set_timer(SETTLE_AFTER, self._settle)
@@ -162,7 +171,7 @@ class TkanbanApp(App[None]):
         if not problems:
             return
         self.store.mark_damaged(problems)
-        self.mode = f"{self.store.storage.label} · read-only: damaged"
+        self.mode = f"{self.store.mode} · read-only: damaged"
         self.board_screen.status.mode = self.mode
         self.board_screen.status.tick(self.clock())
         self.notify(visible(
@@ -207,7 +216,9 @@ class TkanbanApp(App[None]):
                             severity="warning", timeout=10, markup=False)
 
     def poll(self) -> None:
-        """About once a second: reload only when another process changed the file."""
+        """About once a second, and whenever the store says someone changed the board: reload
+        only what another process changed; show whether the board can be reached."""
+        self._show_note()
         if not self.control.lock.locked():
             self.run_worker(self.control.serial(self.control.reload_if_changed), group="poll",
                             exclusive=True)
@@ -218,12 +229,20 @@ class TkanbanApp(App[None]):
         self.run_worker(job, group="db")
 
     def waiting(self, waiting: bool) -> None:
-        status = self.board_screen.status
-        status.note = "waiting for the board file…" if waiting else ""
-        status.tick(self.clock())
+        self._waiting = waiting
+        self._show_note()
         if waiting:
-            self.notify("waiting for the board file: another process holds its lock; "
-                        "your change is kept and will be saved", severity="warning")
+            self.notify(self.store.wait_notice, severity="warning")
+
+    def _show_note(self) -> None:
+        """The bar's note: the board cannot be reached, or its file is locked."""
+        problem = self.store.problem
+        note = problem or (self.store.wait_note if self._waiting else "")
+        note = f"{note}…" if note else ""
+        status = self.board_screen.status
+        if status.note != note:
+            status.note = visible(note, multiline=False)
+            status.tick(self.clock())
 
     def error(self, message: str) -> None:
         self.notify(visible(message), severity="error", markup=False, timeout=8)
@@ -404,21 +423,22 @@ def _terminal_gone() -> bool:
     return False
 
 
-def run_board(db: Path, board: str | None, user: str, storage: str = "auto",
+def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
               config: Config | None = None) -> int:
-    """Open the board file and run the app; file problems are one line on stderr, exit 1.
-    A missing file or board is created, and the board says so."""
+    """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
+    it are one line on stderr, exit 1. A missing file or board is created, and the board says
+    so."""
     import sys
 
     from tkanban.paths import default_db_path
 
     config = config or Config()
     if db == default_db_path():
-        db.parent.mkdir(parents=True, exist_ok=True)
+        default_db_path().parent.mkdir(parents=True, exist_ok=True)
     name = board or DEFAULT_BOARD
     notices = [*config.problems]
     try:
-        existed = db.exists() and db.stat().st_size > 0
+        existed = not isinstance(db, Path) or (db.exists() and db.stat().st_size > 0)
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
         store = Store.open(db, clock=system_clock, storage=storage, busy_timeout=2.0)
         if not q.board_exists(store, name):
@@ -426,7 +446,7 @@ def run_board(db: Path, board: str | None, user: str, storage: str = "auto",
 
             ensure_board(store, name)
             notices.append(f"created a new board file: {db}" if not existed
-                           else f"created the board {name!r} in {db}")
+                           else f"created the board {name!r} in {store.label}")
     except TkanbanError as exc:
         print(f"tkanban: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
         return 1

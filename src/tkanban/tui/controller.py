@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from tkanban.core import queries as q
-from tkanban.core.errors import LockedError, TkanbanError
+from tkanban.core.errors import TkanbanError, UnavailableError
 from tkanban.core.records import (
     BoardSnapshot,
     CardInfo,
@@ -167,7 +167,7 @@ class BoardController:
                 self._set_waiting(True)
             try:
                 result = await task
-            except LockedError:
+            except UnavailableError:  # a locked file, a server away: try again
                 self._set_waiting(True)
                 await asyncio.sleep(0.5)
                 continue
