@@ -13,6 +13,38 @@ import pytest
 from tkanban.core.board import ensure_board
 from tkanban.core.store import Store
 
+from . import pgserver
+
+ENGINES = ("sqlite", "postgresql")
+"""Every test that asks for a board (``store`` or ``db``) runs on a file and on a server; a
+test that also asks for ``db_path`` is about the file itself and runs on the file only."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" in metafunc.fixturenames:
+        file_only = "db_path" in metafunc.fixturenames
+        metafunc.parametrize("engine", ENGINES[:1] if file_only else ENGINES)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throwaway PostgreSQL server for the whole run (each test gets its own database)."""
+    server = pgserver.start()
+    if server is None:
+        pytest.skip("no PostgreSQL server binaries on this machine (Debian: apt install "
+                    "postgresql); the PostgreSQL half of the suite cannot run")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def db(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where the test's board lives: a file, or a new database on the test server."""
+    if engine == "sqlite":
+        return tmp_path / "board.db"
+    server = request.getfixturevalue("pg_server")
+    return str(server.url(server.new_database()))
+
 
 class StepClock:
     """A clock tests move by hand: ``clock.advance(60)``."""
@@ -49,8 +81,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, clock: StepClock):
-    store = Store.open(db_path, clock=clock)
+def store(db: Path | str, clock: StepClock):
+    store = Store.open(db, clock=clock)
     ensure_board(store, "main")
     yield store
     store.close()
@@ -65,7 +97,7 @@ def tkanban_exe() -> list[str]:
     return [found] if found else [sys.executable, "-m", "tkanban"]
 
 
-def run_cli(*args: str, db: Path | None = None, user: str | None = None, input: str | None = None,
+def run_cli(*args: str, db: Path | str | None = None, user: str | None = None, input: str | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cmd = tkanban_exe()
     if db is not None:

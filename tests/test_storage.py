@@ -84,7 +84,7 @@ def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.Monke
     store.close()
     point = str(db_path.parent)
     table = f"50 22 0:50 / {point} rw shared:1 - nfs nas:/v rw,vers=3,nolock\n"
-    import tkanban.core.store as store_module
+    import tkanban.core.filestore as store_module
 
     monkeypatch.setattr(store_module, "detect",
                         lambda path, override="auto": detect(path, table, override))

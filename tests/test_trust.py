@@ -44,7 +44,7 @@ def fails(result: subprocess.CompletedProcess[str], text: str) -> str:
 
 
 def _pretend_mount(monkeypatch: pytest.MonkeyPatch, folder: Path, fstype: str) -> None:
-    import tkanban.core.store as store_module
+    import tkanban.core.filestore as store_module
 
     table = (f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n"
              f"50 22 0:50 / {folder} rw,nosuid - {fstype} ann@gpu:/data rw,user_id=0\n")

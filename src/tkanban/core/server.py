@@ -118,7 +118,7 @@ class ServerStore(Store):
         parts = urlsplit(url)
         host = parts.hostname or "local socket"
         self.storage = StorageInfo(True, "postgresql", host)
-        self.mode = f"server {host}"
+        self.mode = f"server ({host})"
         self.clock = clock
         self.readonly = readonly
         self.readonly_reason = "the board was opened read-only"
