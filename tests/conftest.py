@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,12 +40,26 @@ def pg_server():
 
 
 @pytest.fixture
-def db(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+def new_db(engine: str, tmp_path: Path,
+           request: pytest.FixtureRequest) -> Callable[[], Path | str]:
+    """Makes a new, empty place for a board on the test's engine: a file path, or a new
+    database on the test server."""
+    count = itertools.count()
+
+    def make() -> Path | str:
+        n = next(count)
+        if engine == "sqlite":
+            return tmp_path / ("board.db" if n == 0 else f"board{n}.db")
+        server = request.getfixturevalue("pg_server")
+        return str(server.url(server.new_database()))
+
+    return make
+
+
+@pytest.fixture
+def db(new_db: Callable[[], Path | str]) -> Path | str:
     """Where the test's board lives: a file, or a new database on the test server."""
-    if engine == "sqlite":
-        return tmp_path / "board.db"
-    server = request.getfixturevalue("pg_server")
-    return str(server.url(server.new_database()))
+    return new_db()
 
 
 class StepClock:
@@ -97,8 +113,8 @@ def tkanban_exe() -> list[str]:
     return [found] if found else [sys.executable, "-m", "tkanban"]
 
 
-def run_cli(*args: str, db: Path | str | None = None, user: str | None = None, input: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, db: Path | str | None = None, user: str | None = None,
+            input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cmd = tkanban_exe()
     if db is not None:
         cmd += ["--db", str(db)]

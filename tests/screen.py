@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import time
+from collections.abc import Callable
+from typing import Any
 
 from textual.app import App
 
@@ -12,6 +16,21 @@ _TEXT = re.compile(
     r'clip-path="url\(#[\w-]+-line-(\d+)\)">([^<]*)</text>'
 )
 CELL_WIDTH = 12.2
+
+
+async def poll_until(app: Any, pilot: Any, check: Callable[[], bool],
+                     timeout: float = 5.0) -> None:
+    """Let the board look for other processes' changes until ``check`` holds (a board on a
+    server hears of a change a moment after it is committed; a file board at its next poll)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        app.poll()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if check() or time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.05)
 
 
 def screen_lines(app: App) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,13 @@ def fails(result: subprocess.CompletedProcess[str], code: int, text: str) -> Non
         assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_the_whole_contract(db_path: Path) -> None:
+def test_the_whole_contract(db: Path | str, new_db: Callable[[], Path | str],
+                            tmp_path: Path) -> None:
     card_id = ok(run_cli("add", "We believe BERT reaches precision >= 0.95", "--kind",
                          "hypothesis", "--criteria", "precision >= 0.95", "--timebox", "1w",
-                         db=db_path, user="ann")).strip()
+                         db=db, user="ann")).strip()
     assert card_id == "1"
-    listed = json.loads(ok(run_cli("list", "--json", db=db_path)))
+    listed = json.loads(ok(run_cli("list", "--json", db=db)))
     assert len(listed) == 1 and LISTED_FIELDS <= listed[0].keys()
     card = listed[0]
     assert (card["title"], card["kind"], card["lane"], card["position"], card["outcome"],
@@ -42,21 +44,21 @@ def test_the_whole_contract(db_path: Path) -> None:
         "We believe BERT reaches precision >= 0.95", "hypothesis", "To do", 0, None, 604800,
         None, "ann", 1)
 
-    ok(run_cli("move", card_id, "2", db=db_path))
-    assert json.loads(ok(run_cli("list", "--json", db=db_path)))[0]["lane"] == "Test hypothesis"
-    assert json.loads(ok(run_cli("list", "--json", db=db_path)))[0]["deadline"] is not None
-    ok(run_cli("move", card_id, "review-hypothesis", db=db_path))
-    ok(run_cli("move", card_id, "test HYPOTHESIS", db=db_path))
-    assert json.loads(ok(run_cli("list", "--json", "--lane", "2", db=db_path)))[0]["id"] == 1
+    ok(run_cli("move", card_id, "2", db=db))
+    assert json.loads(ok(run_cli("list", "--json", db=db)))[0]["lane"] == "Test hypothesis"
+    assert json.loads(ok(run_cli("list", "--json", db=db)))[0]["deadline"] is not None
+    ok(run_cli("move", card_id, "review-hypothesis", db=db))
+    ok(run_cli("move", card_id, "test HYPOTHESIS", db=db))
+    assert json.loads(ok(run_cli("list", "--json", "--lane", "2", db=db)))[0]["id"] == 1
 
-    fails(run_cli("move", card_id, "done", db=db_path), 1, "needs an outcome")
-    assert json.loads(ok(run_cli("list", "--json", db=db_path)))[0]["lane"] == "Test hypothesis"
+    fails(run_cli("move", card_id, "done", db=db), 1, "needs an outcome")
+    assert json.loads(ok(run_cli("list", "--json", db=db)))[0]["lane"] == "Test hypothesis"
 
     ok(run_cli("log", card_id, "@bob precision stalls", "--metric", "precision=0.91",
-               db=db_path, user="ann"))
+               db=db, user="ann"))
     ok(run_cli("move", card_id, "Done", "--outcome", "invalidated", "--note",
-               "no gain over baseline", db=db_path))
-    shown = json.loads(ok(run_cli("show", card_id, "--json", db=db_path)))
+               "no gain over baseline", db=db))
+    shown = json.loads(ok(run_cli("show", card_id, "--json", db=db)))
     assert (shown["lane"], shown["outcome"], shown["conclusion"]) == (
         "Done", "invalidated", "no gain over baseline")
     note = [e for e in shown["log"] if e["kind"] == "note"][0]
@@ -65,21 +67,21 @@ def test_the_whole_contract(db_path: Path) -> None:
         "create", "move", "move", "move", "note", "outcome", "move"]
     assert shown["criteria_status"] == [
         {"criterion": "precision >= 0.95", "value": 0.91, "met": False}]
-    text = ok(run_cli("show", card_id, db=db_path))
+    text = ok(run_cli("show", card_id, db=db))
     assert "invalidated: no gain over baseline" in text and "precision=0.91" in text
 
-    mentions = json.loads(ok(run_cli("mentions", "--json", db=db_path, user="bob")))
+    mentions = json.loads(ok(run_cli("mentions", "--json", db=db, user="bob")))
     assert [m["card_id"] for m in mentions] == [1]
-    assert json.loads(ok(run_cli("mentions", "--json", db=db_path, user="dave"))) == []
+    assert json.loads(ok(run_cli("mentions", "--json", db=db, user="dave"))) == []
 
-    exported = ok(run_cli("export", db=db_path))
-    backup = db_path.parent / "backup.json"
+    exported = ok(run_cli("export", db=db))
+    backup = tmp_path / "backup.json"
     backup.write_text(exported)
-    new_db = db_path.parent / "restored.db"
-    ok(run_cli("import", str(backup), db=new_db))
-    assert ok(run_cli("export", db=new_db)) == exported
-    fails(run_cli("import", str(backup), db=new_db), 1, "new board file")
-    markdown = ok(run_cli("export", "--format", "markdown", db=db_path))
+    restored = new_db()
+    ok(run_cli("import", str(backup), db=restored))
+    assert ok(run_cli("export", db=restored)) == exported
+    fails(run_cli("import", str(backup), db=restored), 1, "new board file")
+    markdown = ok(run_cli("export", "--format", "markdown", db=db))
     assert "## Done" in markdown and "invalidated" in markdown
 
 
@@ -111,9 +113,9 @@ def test_env_vars_and_default_path(db_path: Path, isolated_home: Path) -> None:
         (["import", "/nonexistent.json"], 1, "cannot read"),
     ],
 )
-def test_errors_are_one_line(db_path: Path, args: list[str], code: int, text: str) -> None:
-    run_cli("add", "first", db=db_path)
-    fails(run_cli(*args, db=db_path), code, text)
+def test_errors_are_one_line(db: Path | str, args: list[str], code: int, text: str) -> None:
+    run_cli("add", "first", db=db)
+    fails(run_cli(*args, db=db), code, text)
 
 
 @pytest.mark.parametrize("content", [b"just some text\n" * 20, b"\x00" * 50 + b"garbage" * 100])

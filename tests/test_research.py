@@ -18,47 +18,47 @@ from .screen import screen_lines, screen_text
 from .test_tui import board, press, seed, settle
 
 
-def test_phases_on_the_command_line(db_path: Path) -> None:
+def test_phases_on_the_command_line(db: Path | str) -> None:
     result = run_cli("phase", "start", "PoC", "--timebox", "1w", "--goal",
-                     "continue if AUC > 0.80", db=db_path)
+                     "continue if AUC > 0.80", db=db)
     assert result.returncode == 0 and "PoC" in result.stdout
-    again = run_cli("phase", "start", "Other", "--timebox", "1d", db=db_path)
+    again = run_cli("phase", "start", "Other", "--timebox", "1d", db=db)
     assert again.returncode == 1 and "still running" in again.stderr
-    assert "running" in run_cli("phase", "list", db=db_path).stdout
-    bad = run_cli("phase", "start", "X", "--timebox", "5x", db=db_path)
+    assert "running" in run_cli("phase", "list", db=db).stdout
+    bad = run_cli("phase", "start", "X", "--timebox", "5x", db=db)
     assert bad.returncode == 1
-    ended = run_cli("phase", "end", "--decision", "go", "--note", "AUC 0.83", db=db_path,
+    ended = run_cli("phase", "end", "--decision", "go", "--note", "AUC 0.83", db=db,
                     user="po")
     assert ended.returncode == 0, ended.stderr
-    listed = run_cli("phase", "list", db=db_path).stdout
+    listed = run_cli("phase", "list", db=db).stdout
     assert "go" in listed and "AUC 0.83" in listed and "po" in listed
-    data = json.loads(run_cli("phase", "list", "--json", db=db_path).stdout)
+    data = json.loads(run_cli("phase", "list", "--json", db=db).stdout)
     assert [(p["name"], p["decision"], p["decided_by"]) for p in data] == [("PoC", "go", "po")]
-    none = run_cli("phase", "end", "--decision", "stop", db=db_path)
+    none = run_cli("phase", "end", "--decision", "stop", db=db)
     assert none.returncode == 1 and "no phase is running" in none.stderr
-    usage = run_cli("phase", "end", "--decision", "maybe", db=db_path)
+    usage = run_cli("phase", "end", "--decision", "maybe", db=db)
     assert usage.returncode == 2
 
 
-def test_mentions_on_the_command_line(db_path: Path) -> None:
-    card = run_cli("add", "review me", db=db_path).stdout.strip()
-    run_cli("log", card, "@bob can you review?", db=db_path, user="alice")
-    run_cli("log", card, "bobby said hi, mail bob@example.com", db=db_path, user="alice")
-    bob = json.loads(run_cli("mentions", "--json", db=db_path,
+def test_mentions_on_the_command_line(db: Path | str) -> None:
+    card = run_cli("add", "review me", db=db).stdout.strip()
+    run_cli("log", card, "@bob can you review?", db=db, user="alice")
+    run_cli("log", card, "bobby said hi, mail bob@example.com", db=db, user="alice")
+    bob = json.loads(run_cli("mentions", "--json", db=db,
                              env={"TKANBAN_USER": "bob"}).stdout)
     assert [(m["card_id"], m["text"], m["card_title"]) for m in bob] == [
         (int(card), "@bob can you review?", "review me")]
-    assert json.loads(run_cli("mentions", "--json", db=db_path,
+    assert json.loads(run_cli("mentions", "--json", db=db,
                               env={"TKANBAN_USER": "dave"}).stdout) == []
 
 
-def test_lane_limit_on_the_command_line(db_path: Path) -> None:
-    assert run_cli("lane", "limit", "test-hypothesis", "2", db=db_path).returncode == 0
-    listed = run_cli("lane", "list", db=db_path).stdout
+def test_lane_limit_on_the_command_line(db: Path | str) -> None:
+    assert run_cli("lane", "limit", "test-hypothesis", "2", db=db).returncode == 0
+    listed = run_cli("lane", "list", db=db).stdout
     assert "0/2" in listed
-    assert run_cli("lane", "limit", "9", "2", db=db_path).returncode == 1
-    assert run_cli("lane", "limit", "2", "0", db=db_path).returncode == 0
-    assert "0/2" not in run_cli("lane", "list", db=db_path).stdout
+    assert run_cli("lane", "limit", "9", "2", db=db).returncode == 1
+    assert run_cli("lane", "limit", "2", "0", db=db).returncode == 0
+    assert "0/2" not in run_cli("lane", "list", db=db).stdout
 
 
 async def test_phase_from_the_palette_shows_in_the_bar(store: Store, clock: StepClock) -> None:

@@ -119,19 +119,19 @@ def test_percentile_and_month() -> None:
         parse_month("Feb 2026")
 
 
-def test_retro_from_the_command_line(db_path: Path) -> None:
-    ids = [run_cli("add", f"We believe {n}", "--kind", "hypothesis", db=db_path).stdout.strip()
+def test_retro_from_the_command_line(db: Path | str) -> None:
+    ids = [run_cli("add", f"We believe {n}", "--kind", "hypothesis", db=db).stdout.strip()
            for n in ("one", "two", "three")]
     for card_id, outcome in zip(ids, ["validated", "validated", "invalidated"], strict=True):
-        run_cli("move", card_id, "2", db=db_path)
+        run_cli("move", card_id, "2", db=db)
         result = run_cli("move", card_id, "done", "--outcome", outcome, "--note",
-                         f"learned {card_id}", db=db_path)
+                         f"learned {card_id}", db=db)
         assert result.returncode == 0, result.stderr
-    data = json.loads(run_cli("retro", "--format", "json", db=db_path).stdout)
+    data = json.loads(run_cli("retro", "--format", "json", db=db).stdout)
     assert data["hypotheses"]["validated"] == 2 and data["hypotheses"]["invalidated"] == 1
-    text = run_cli("retro", db=db_path).stdout
+    text = run_cli("retro", db=db).stdout
     for card_id in ids:
         assert f"learned {card_id}" in text
     assert "cycle time" in text
-    bad = run_cli("retro", "--month", "13/2026", db=db_path)
+    bad = run_cli("retro", "--month", "13/2026", db=db)
     assert bad.returncode == 1 and "bad month" in bad.stderr

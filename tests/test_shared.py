@@ -17,7 +17,7 @@ from tkanban.core import board as ops
 from tkanban.core.store import Store
 
 from .conftest import run_cli
-from .screen import screen_lines, screen_text
+from .screen import poll_until, screen_lines, screen_text
 from .test_tui import board, lanes_in_file, press, seed, settle
 
 HOLD_LOCK = textwrap.dedent("""
@@ -30,27 +30,25 @@ HOLD_LOCK = textwrap.dedent("""
 """)
 
 
-async def test_cli_change_appears_on_the_open_board(db_path: Path, store: Store) -> None:
+async def test_cli_change_appears_on_the_open_board(db: Path | str, store: Store) -> None:
     seed(store, "mine")
     async with board(store, (120, 35)) as (app, pilot):
-        result = await asyncio.to_thread(run_cli, "add", "from bob's shell", db=db_path,
+        result = await asyncio.to_thread(run_cli, "add", "from bob's shell", db=db,
                                          user="bob")
         assert result.returncode == 0
-        app.poll()
-        await settle(app, pilot)
+        await poll_until(app, pilot, lambda: "from bob's shell" in screen_text(app))
         assert "from bob's shell" in screen_text(app)
         assert app.board_screen.current_card.title == "mine"  # focus stays put
 
 
-async def test_open_card_pane_shows_new_log_entries(db_path: Path, store: Store) -> None:
+async def test_open_card_pane_shows_new_log_entries(db: Path | str, store: Store) -> None:
     (card_id,) = seed(store, "watched")
     async with board(store, (120, 35)) as (app, pilot):
         await press(app, pilot, "enter")
-        other = Store.open(db_path)
+        other = Store.open(db)
         ops.add_log(other, card_id, "bob's new finding", author="bob", metrics={"auc": 0.9})
         other.close()
-        app.poll()
-        await settle(app, pilot)
+        await poll_until(app, pilot, lambda: "bob's new finding" in screen_text(app))
         assert "bob's new finding" in screen_text(app)
 
 

@@ -8,7 +8,7 @@ from tkanban.core import board as ops
 from tkanban.core.store import Store
 
 from .conftest import StepClock
-from .screen import screen_text
+from .screen import poll_until, screen_text
 from .test_tui import board, lanes_in_file, press, seed, settle
 
 
@@ -96,12 +96,12 @@ async def test_undo_an_archive_and_a_log_entry(store: Store) -> None:
         assert not card(store, cid).archived
 
 
-async def test_undo_is_refused_after_someone_else_changed_the_card(db_path: Path,
+async def test_undo_is_refused_after_someone_else_changed_the_card(db: Path | str,
                                                                   store: Store) -> None:
     (cid,) = seed(store, "shared")
     async with board(store, (120, 35)) as (app, pilot):
         await press(app, pilot, "L")
-        other = Store.open(db_path)
+        other = Store.open(db)
         ops.move_card(other, cid, "update-model", author="bob")
         other.close()
         await press(app, pilot, "u")
@@ -110,21 +110,21 @@ async def test_undo_is_refused_after_someone_else_changed_the_card(db_path: Path
         assert "cannot undo move #1" in text and "changed by bob" in text
 
 
-async def test_an_undo_is_seen_live_by_another_board(db_path: Path, store: Store) -> None:
+async def test_an_undo_is_seen_live_by_another_board(db: Path | str, store: Store) -> None:
     from tkanban.tui.app import TkanbanApp
 
     (cid,) = seed(store, "watched")
-    other = Store.open(db_path)
+    other = Store.open(db)
     watcher = TkanbanApp(other, "main", "bob", poll_interval=3600)
     async with board(store, (120, 35)) as (app, pilot):
         async with watcher.run_test(size=(120, 35)) as their:
             await settle(watcher, their)
             await press(app, pilot, "L")
-            watcher.poll()
-            await settle(watcher, their)
+            await poll_until(watcher, their,
+                             lambda: watcher.board_screen.snapshot.find(cid)[0] == 1)
             assert watcher.board_screen.snapshot.find(cid)[0] == 1
             await press(app, pilot, "u")
-            watcher.poll()
-            await settle(watcher, their)
+            await poll_until(watcher, their,
+                             lambda: watcher.board_screen.snapshot.find(cid)[0] == 0)
             assert watcher.board_screen.snapshot.find(cid)[0] == 0
     other.close()

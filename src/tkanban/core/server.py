@@ -57,6 +57,8 @@ CONNECT_ARGS: dict[str, Any] = {
     "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
 }
 """A connection attempt gives up after 10 s; a silent network is noticed within about 25 s."""
+FIRST_LISTEN_WAIT = 3.0
+"""Seconds the first look at ``data_version`` waits for the listener's connection."""
 LISTEN_WAIT = 1.0
 """Seconds the listener waits on its socket before looking whether the store was closed (no
 query is sent)."""
@@ -134,6 +136,7 @@ class ServerStore(Store):
         self._problem: str | None = None
         self._wakers: list[Callable[[], None]] = []
         self._listener: threading.Thread | None = None
+        self._listening = threading.Event()
         self._lock = threading.Lock()
 
     # --- connections -------------------------------------------------------------------------
@@ -328,11 +331,15 @@ class ServerStore(Store):
         return self._problem
 
     def _start_listener(self) -> None:
+        """Start listening, and wait (briefly) until the server listens: a change committed
+        after the first ``data_version`` is then always heard."""
         with self._lock:
-            if self._listener is None and not self._closing.is_set():
-                self._listener = threading.Thread(target=self._listen, name="tkanban-listen",
-                                                  daemon=True)
-                self._listener.start()
+            if self._listener is not None or self._closing.is_set():
+                return
+            self._listener = threading.Thread(target=self._listen, name="tkanban-listen",
+                                              daemon=True)
+            self._listener.start()
+        self._listening.wait(FIRST_LISTEN_WAIT)
 
     def _wake(self) -> None:
         for wake in list(self._wakers):
@@ -348,14 +355,15 @@ class ServerStore(Store):
             self._wake()
 
     def _listen(self) -> None:
-        """Keep one connection LISTENing; after each (re)connection count a change, since
-        some may have been missed while it was away."""
-        delay = 0.25
+        """Keep one connection LISTENing; after each reconnection count a change, since some
+        may have been missed while it was away."""
+        delay, first = 0.25, True
         while not self._closing.is_set():
             try:
                 conn = self.psycopg.connect(self.url, autocommit=True, **CONNECT_ARGS)
             except self.psycopg.Error:
                 self._set_problem(f"reconnecting to {self.label}")
+                self._listening.set()  # no one waits for a server that is away
                 self._closing.wait(delay)
                 delay = min(delay * 2, 4.0)
                 continue
@@ -364,7 +372,10 @@ class ServerStore(Store):
                     conn.execute(f"LISTEN {CHANNEL}")
                     delay = 0.25
                     self._set_problem(None)
-                    self._heard()
+                    if not first:
+                        self._heard()
+                    first = False
+                    self._listening.set()
                     while not self._closing.is_set():
                         for _ in conn.notifies(timeout=LISTEN_WAIT):
                             self._heard()

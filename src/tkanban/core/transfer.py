@@ -73,8 +73,8 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
     with store.write() as session:
         if session.exec(select(func.count()).select_from(Card)).one():
             raise ValidationError(
-                "import goes into a new board file, and this one already has cards; "
-                "give another file with --db NEW.db"
+                "import goes into a new board file or database, and this one already has cards; "
+                "give another with --db NEW.db"
             )
         replaced = [b.id or 0 for b in session.exec(
             select(Board).where(col(Board.name).in_([b.name for b in export.boards]))).all()]

@@ -220,8 +220,11 @@ class TkanbanApp(App[None]):
         only what another process changed; show whether the board can be reached."""
         self._show_note()
         if not self.control.lock.locked():
-            self.run_worker(self.control.serial(self.control.reload_if_changed), group="poll",
-                            exclusive=True)
+            # the function, not a coroutine: a poll cancelled before it starts leaves nothing
+            self.run_worker(self._poll_once, group="poll", exclusive=True)
+
+    async def _poll_once(self) -> None:
+        await self.control.serial(self.control.reload_if_changed)
 
     # --- what the controller asks of the app (controller.Host) -----------------------------
 
