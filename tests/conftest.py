@@ -114,7 +114,8 @@ def tkanban_exe() -> list[str]:
 
 
 def run_cli(*args: str, db: Path | str | None = None, user: str | None = None,
-            input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+            input: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cmd = tkanban_exe()
     if db is not None:
         cmd += ["--db", str(db)]

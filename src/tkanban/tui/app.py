@@ -72,6 +72,7 @@ class TkanbanApp(App[None]):
         self._alerted: set[int] = set()
         self._quitting = False
         self._waiting = False
+        self._polling = self._poll_again = False
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.flows = Flows(self)
@@ -217,14 +218,24 @@ class TkanbanApp(App[None]):
 
     def poll(self) -> None:
         """About once a second, and whenever the store says someone changed the board: reload
-        only what another process changed; show whether the board can be reached."""
+        only what another process changed; show whether the board can be reached. A poll
+        asked for while one runs makes that one look once more."""
         self._show_note()
-        if not self.control.lock.locked():
-            # the function, not a coroutine: a poll cancelled before it starts leaves nothing
-            self.run_worker(self._poll_once, group="poll", exclusive=True)
+        if self._polling:
+            self._poll_again = True
+        elif not self.control.lock.locked():
+            self._polling = True
+            self.run_worker(self._poll_while_asked(), group="poll")
 
-    async def _poll_once(self) -> None:
-        await self.control.serial(self.control.reload_if_changed)
+    async def _poll_while_asked(self) -> None:
+        try:
+            while True:
+                self._poll_again = False
+                await self.control.serial(self.control.reload_if_changed)
+                if not self._poll_again:
+                    return
+        finally:
+            self._polling = False
 
     # --- what the controller asks of the app (controller.Host) -----------------------------
 
