@@ -67,13 +67,13 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal(db_path: Path) -> Iterator[Callable[..., Terminal]]:
+def terminal(db: Path | str) -> Iterator[Callable[..., Terminal]]:
     opened: list[Terminal] = []
 
     def open_(width: int = 200, height: int = 50, user: str = "alice") -> Terminal:
         env = {"TERM": "xterm-256color", "TKANBAN_USER": user, "HOME": os.environ["HOME"],
                "PATH": os.environ["PATH"], "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"]}
-        term = Terminal([*tkanban_exe(), "--db", str(db_path)], width, height, env)
+        term = Terminal([*tkanban_exe(), "--db", str(db)], width, height, env)
         opened.append(term)
         return term
 
@@ -82,7 +82,7 @@ def terminal(db_path: Path) -> Iterator[Callable[..., Terminal]]:
         term.close()
 
 
-def cards(db: Path) -> list[dict]:
+def cards(db: Path | str) -> list[dict]:
     result = run_cli("list", "--json", db=db)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -96,13 +96,13 @@ def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
-def lane_of(db: Path, title: str) -> list[str]:
+def lane_of(db: Path | str, title: str) -> list[str]:
     return [c["lane"] for c in cards(db) if c["title"] == title]
 
 
-def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal]) -> None:
-    run_cli("add", "first card", db=db_path)
-    run_cli("add", "second card", db=db_path)
+def test_drive_the_board_in_tmux(db: Path | str, terminal: Callable[..., Terminal]) -> None:
+    run_cli("add", "first card", db=db)
+    run_cli("add", "second card", db=db)
     term = terminal(200, 50)
     screen = term.wait_for(lambda s: "first card" in s and "Code review update model" in s)
     for name in ["To do", "Test hypothesis", "Code review hypothesis", "Update model",
@@ -110,12 +110,12 @@ def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal
         assert name in screen, name
 
     term.keys("L")
-    eventually(lambda: lane_of(db_path, "first card") == ["Test hypothesis"])
+    eventually(lambda: lane_of(db, "first card") == ["Test hypothesis"])
     term.keys("H")
-    eventually(lambda: lane_of(db_path, "first card") == ["To do"])
+    eventually(lambda: lane_of(db, "first card") == ["To do"])
 
     term.keys("j", "K")
-    eventually(lambda: [c["title"] for c in cards(db_path) if c["lane"] == "To do"] == [
+    eventually(lambda: [c["title"] for c in cards(db) if c["lane"] == "To do"] == [
         "second card", "first card"])
 
     term.keys("n")
@@ -123,14 +123,14 @@ def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal
     term.type("made in tmux")
     term.keys("C-s")
     term.wait_for(lambda s: "made in tmux" in s and "New card" not in s)
-    assert "made in tmux" in [c["title"] for c in cards(db_path)]
+    assert "made in tmux" in [c["title"] for c in cards(db)]
 
     term.keys("a")
     term.wait_for(lambda s: "Log on #" in s)
     term.type("logged from tmux @bob")
     term.keys("C-s")
     term.wait_for(lambda s: "Log on #" not in s)
-    focused = next(c for c in cards(db_path) if c["title"] == "made in tmux")
+    focused = next(c for c in cards(db) if c["title"] == "made in tmux")
     assert focused["log_count"] == 2
 
     term.keys("Enter")
@@ -144,7 +144,7 @@ def test_drive_the_board_in_tmux(db_path: Path, terminal: Callable[..., Terminal
     term.wait_for(lambda s: "Archive" in s)
     term.keys("y")
     term.wait_for(lambda s: "made in tmux" not in s)
-    eventually(lambda: "made in tmux" not in [c["title"] for c in cards(db_path)])
+    eventually(lambda: "made in tmux" not in [c["title"] for c in cards(db)])
 
     term.keys("q")
     deadline = time.monotonic() + 10
@@ -185,12 +185,12 @@ def test_hostile_text_in_a_real_terminal(db_path: Path,
     assert "PWNED" not in term.title() and term.title() == before
 
 
-def test_live_update_from_another_process(db_path: Path,
+def test_live_update_from_another_process(db: Path | str,
                                           terminal: Callable[..., Terminal]) -> None:
-    run_cli("add", "already here", db=db_path)
+    run_cli("add", "already here", db=db)
     term = terminal(120, 35)
     term.wait_for(lambda s: "already here" in s)
-    run_cli("add", "added by bob", db=db_path, user="bob")
+    run_cli("add", "added by bob", db=db, user="bob")
     started = time.monotonic()
     term.wait_for(lambda s: "added by bob" in s, timeout=5)
     assert time.monotonic() - started < 3
