@@ -15,7 +15,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 from textual import on
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.theme import Theme
 
@@ -202,10 +202,14 @@ class TkanbanApp(App[None]):
 
     def tick(self) -> None:
         """Every second: the countdown bar, and a notice when a box runs out."""
+        try:
+            screen = self.screen
+        except ScreenStackError:  # a last tick while the app winds down
+            return
         now = self.clock()
         self.board_screen.tick(now)
-        if isinstance(self.screen, CardScreen):
-            self.screen.tick(now)
+        if isinstance(screen, CardScreen):
+            screen.tick(now)
         snapshot = self.board_screen.snapshot
         for card in snapshot.overdue_cards(now) if snapshot else ():
             if card.id not in self._alerted:

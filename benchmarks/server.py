@@ -1,0 +1,153 @@
+"""A board on a PostgreSQL server, beside the same board in a file:
+``python -m benchmarks.server`` (``--quick`` for a short run; ``--url`` for a server of your
+own, else a throwaway one is started on loopback with Debian's server binaries).
+
+Builds a board of 1,000 cards (as ``python -m benchmarks``) in a file and in an empty database
+and measures, for each:
+
+* first paint of ``tkanban`` on a pseudo-terminal, and ``tkanban list --json`` (median wall
+  time of whole processes);
+* another client's move on screen, p50 and p95: the harness moves a card (one committed write)
+  and times until the frame that shows it (a file board finds changes by polling once a second,
+  a server board is told through LISTEN/NOTIFY);
+* idle CPU of the open board, and how many transactions the server saw from it in a minute of
+  idling (its ``pg_stat_database`` counters; every query is, or is part of, a transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.__main__ import QUIT, env, first_paint, pct, start
+from benchmarks.build import NOW, board_data
+from tkanban.core import board as ops
+from tkanban.core.store import Store
+from tkanban.core.transfer import import_json
+
+CARDS = 1_000
+
+
+def fill(where: Path | str) -> None:
+    store = Store.open(where, clock=lambda: NOW)
+    try:
+        import_json(store, board_data(CARDS))
+    finally:
+        store.close()
+
+
+def list_json(where: Path | str, runs: int) -> float:
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tkanban", "--db", str(where), "list", "--json"],
+                       env=env(), capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times[1:])
+
+
+def moves_seen(where: Path | str, repeats: int, idle: float,
+               transactions: object = None) -> dict[str, list[float]]:
+    """Idle CPU (and transactions while idle), then ``repeats`` moves by another client."""
+    store = Store.open(where, clock=time.time)
+    movers = [ops.add_card(store, "main", f"mover-{n}", author="bob", lane="update-model").id
+              for n in range(repeats)]
+    app, _ = start(where)  # type: ignore[arg-type]
+    out: dict[str, list[float]] = {}
+    try:
+        app.settle()
+        warm = time.perf_counter()
+        # an idle backend may report its statistics up to 10 s late: let the opening's pass
+        while time.perf_counter() - warm < (12.0 if callable(transactions) else 3.0):
+            app.pump(0.1)
+        before = transactions() if callable(transactions) else None
+        cpu0, t0 = app.cpu_seconds(), time.perf_counter()
+        while time.perf_counter() - t0 < idle:
+            app.pump(0.1)
+        elapsed = time.perf_counter() - t0
+        out["idle"] = [100 * (app.cpu_seconds() - cpu0) / elapsed]
+        if callable(transactions):
+            out["queries"] = [(transactions() - before) * 60 / elapsed]
+        delays = []
+        for card_id in movers:
+            since = len(app.output)
+            ops.move_card(store, card_id, "review-model", author="bob", position=0)
+            committed = time.perf_counter()
+            title = ops.get_card(store, card_id).card.title
+            delays.append(app.wait_for(title.encode(), since=since) - committed)
+            app.settle(0.3)
+        out["external"] = delays
+    finally:
+        app.finish(QUIT["board"])
+        store.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.server", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    parser.add_argument("--url", help="an empty database to use (default: a throwaway server)")
+    args = parser.parse_args()
+    runs, repeats, idle = (2, 5, 5.0) if args.quick else (5, 30, 60.0)
+    server = None
+    if args.url is None:
+        from tests import pgserver
+
+        server = pgserver.start()
+        if server is None:
+            sys.exit("no PostgreSQL server binaries here (Debian: apt install postgresql); "
+                     "or give --url")
+        database = server.new_database()
+        url = server.url(database)
+    else:
+        url = args.url
+    rows: dict[str, dict[str, str]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            targets: dict[str, Path | str] = {"file": Path(tmp) / "board.db", "server": url}
+            for column, where in targets.items():
+                print(f"measuring {column}", file=sys.stderr)
+                fill(where)
+                paint, memory = first_paint(where, runs)  # type: ignore[arg-type]
+                rows.setdefault("first paint (s)", {})[column] = f"{paint:.2f}"
+                rows.setdefault("peak memory (MB)", {})[column] = f"{memory:.0f}"
+                rows.setdefault("tkanban list --json (s)", {})[column] = (
+                    f"{list_json(where, runs):.3f}")
+                counter = None
+                if column == "server" and server is not None:
+                    def counter() -> int:
+                        return transactions(server, database)
+                data = moves_seen(where, repeats, idle, counter)
+                delays = [d * 1000 for d in data["external"]]
+                rows.setdefault("another client's move on screen p50 / p95 (ms)", {})[column] = (
+                    f"{pct(delays, 50):.0f} / {pct(delays, 95):.0f}")
+                rows.setdefault("idle CPU (% of one core)", {})[column] = f"{data['idle'][0]:.2f}"
+                if "queries" in data:
+                    rows.setdefault("transactions per minute from an idle board", {})[column] = (
+                        f"{data['queries'][0]:.0f}")
+    finally:
+        if server is not None:
+            server.close()
+    width = max(len(m) for m in rows)
+    print(f"| {'metric'.ljust(width)} | file   | server |")
+    print(f"|{'-' * (width + 2)}|--------|--------|")
+    for metric, row in rows.items():
+        print(f"| {metric.ljust(width)} | {row.get('file', '').ljust(6)} | "
+              f"{row.get('server', '').ljust(6)} |")
+
+
+def transactions(server: object, database: str) -> int:
+    """Transactions the server has seen in ``database`` (its own statistics, flushed first)."""
+    text = server.psql("SELECT pg_stat_force_next_flush(); SELECT xact_commit + xact_rollback "  # type: ignore[attr-defined]
+                       f"FROM pg_stat_database WHERE datname = '{database}'")
+    return int(text.split()[-1])
+
+
+if __name__ == "__main__":
+    main()
