@@ -14,7 +14,8 @@ bare Textual app with six empty columns (the floor). It measures:
   back to back would time that cap rather than the app;
 * a change committed by another process until the frame that shows it;
 * CPU while idle, the countdown ticking and the file polled every second, measured from 3 s
-  after the first paint (the board loads its write path in the background at start).
+  after the first paint (the board loads its write path in the background at start);
+* ``tkanban list --json`` as a whole process (median wall time), as scripts call it.
 
 Prints one table; figures in brackets are ratios to the floor.
 """
@@ -85,6 +86,17 @@ def first_paint(db: Path | None, runs: int) -> tuple[float, float]:
             times.append(seconds)
             memory.append(peak)
     return statistics.median(times), max(memory)
+
+
+def list_json(db: Path, runs: int) -> float:
+    """Median seconds of ``tkanban list --json`` as a whole process (after one warm-up)."""
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "tkanban", "--db", str(db), "list", "--json"],
+                       env=env(), capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times[1:])
 
 
 def session(db: Path | None, presses: int, idle: float, repeats: int) -> dict[str, list[float]]:
@@ -181,6 +193,9 @@ def main() -> None:
             paint, memory = first_paint(db, runs)
             put("first paint (s)", column, paint, f"{paint:.2f}", True)
             put("peak memory (MB)", column, memory, f"{memory:.0f}", True)
+            if db is not None:
+                seconds = list_json(db, runs * 2)
+                put("tkanban list --json (s)", column, seconds, f"{seconds:.3f}", False)
             data = session(db, presses, idle, repeats)
             put("idle CPU (% of one core)", column, data["idle"][0], f"{data['idle'][0]:.2f}",
                 False)

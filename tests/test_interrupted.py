@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ FORK_SERVER = textwrap.dedent("""
     import json, os, sys
     from tkanban import cli
     import tkanban.core.board, tkanban.core.exchange, tkanban.core.transfer  # noqa: F401
+    import psycopg, sqlalchemy.dialects.postgresql.psycopg  # noqa: F401  (the server's driver)
 
     for line in sys.stdin:
         job = json.loads(line)
@@ -85,40 +87,42 @@ def forks():
     server.close()
 
 
-def assert_whole(path: Path) -> dict[str, int]:
-    """The file is sound and every operation in it is whole; returns a few counts."""
-    listed = run_cli("list", "--json", db=path)
+def assert_whole(db: Path | str) -> dict[str, int]:
+    """The board is sound and every operation in it is whole; returns a few counts."""
+    listed = run_cli("list", "--json", db=db)
     assert listed.returncode == 0, listed.stderr
     cards = json.loads(listed.stdout)
-    assert not has_hot_journal(path), "the first command after the kill rolls the write back"
-    conn = sqlite3.connect(path)
+    if isinstance(db, Path):
+        assert not has_hot_journal(db), "the first command after the kill rolls the write back"
+    store = Store.open(db)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        rows = conn.execute(
-            "SELECT c.id, l.slug, c.log_count, c.archived, c.lane_id, c.position FROM card c "
-            "JOIN lane l ON l.id = c.lane_id").fetchall()
-        for card_id, slug, log_count, _archived, _lane, _pos in rows:
-            entries = conn.execute("SELECT kind, data FROM log_entry WHERE card_id = ? "
-                                   "ORDER BY id", (card_id,)).fetchall()
-            assert log_count == len(entries), f"#{card_id}: the log count and the log disagree"
-            assert entries and entries[0][0] == "create", f"#{card_id} has no creation entry"
-            moves = [json.loads(data) for kind, data in entries if kind == "move"]
-            first = json.loads(entries[0][1]).get("lane", "todo")
-            assert (moves[-1]["to"] if moves else first) == slug, \
-                f"#{card_id} is in {slug}, but its log says otherwise: a move half applied"
-        lanes: dict[int, list[int]] = {}
-        for _id, _slug, _count, archived, lane_id, position in rows:
-            if not archived:
-                lanes.setdefault(lane_id, []).append(position)
-        for lane_id, positions in lanes.items():
-            assert sorted(positions) == list(range(len(positions))), f"lane {lane_id}"
-        counts = {
-            "cards": len(rows),
-            "entries": conn.execute("SELECT count(*) FROM log_entry").fetchone()[0],
-        }
+        assert store.integrity_problems() == []
+        with store.reading() as sql:
+            rows = sql.execute(
+                "SELECT c.id, l.slug, c.log_count, c.archived, c.lane_id, c.position FROM card c "
+                "JOIN lane l ON l.id = c.lane_id").fetchall()
+            for card_id, slug, log_count, _archived, _lane, _pos in rows:
+                entries = sql.execute("SELECT kind, data FROM log_entry WHERE card_id = ? "
+                                      "ORDER BY id", (card_id,)).fetchall()
+                assert log_count == len(entries), \
+                    f"#{card_id}: the log count and the log disagree"
+                assert entries and entries[0][0] == "create", f"#{card_id} has no creation entry"
+                moves = [json.loads(data) for kind, data in entries if kind == "move"]
+                first = json.loads(entries[0][1]).get("lane", "todo")
+                assert (moves[-1]["to"] if moves else first) == slug, \
+                    f"#{card_id} is in {slug}, but its log says otherwise: a move half applied"
+            lanes: dict[int, list[int]] = {}
+            for _id, _slug, _count, archived, lane_id, position in rows:
+                if not archived:
+                    lanes.setdefault(lane_id, []).append(position)
+            for lane_id, positions in lanes.items():
+                assert sorted(positions) == list(range(len(positions))), f"lane {lane_id}"
+            counts = {
+                "cards": len(rows),
+                "entries": sql.execute("SELECT count(*) FROM log_entry").fetchone()[0],
+            }
     finally:
-        conn.close()
+        store.close()
     assert len(cards) == sum(1 for row in rows if not row[3])
     return counts
 
@@ -134,34 +138,35 @@ def _stopped_cleanly(status: int, sig: int, stderr: Path) -> None:
             f"stopped by {signal.Signals(sig).name}; nothing was left half-written"), text
 
 
-def test_moves_killed_at_random_points(db_path: Path, tmp_path: Path, forks: ForkServer) -> None:
-    store = Store.open(db_path)
+def test_moves_killed_at_random_points(db: Path | str, tmp_path: Path,
+                                       forks: ForkServer) -> None:
+    store = Store.open(db)
     ops.ensure_board(store)
     for i in range(6):
         ops.add_card(store, "main", f"card {i}", author="ann", kind="task")
     store.close()
-    db = ["--db", str(db_path)]
+    where = ["--db", str(db)]
     rng = random.Random(11)
     runs = []
     for i in range(400):
         card = str(1 + i % 6)
         step = i % 4
         if step == 0:
-            runs.append([*db, "move", card, str(1 + rng.randrange(6)),
+            runs.append([*where, "move", card, str(1 + rng.randrange(6)),
                          "--position", str(1 + rng.randrange(3))])
         elif step == 1:
-            runs.append([*db, "reorder", card, str(1 + rng.randrange(4))])
+            runs.append([*where, "reorder", card, str(1 + rng.randrange(4))])
         elif step == 2:
-            runs.append([*db, "log", card, f"@bob note {i}", "--metric", f"auc={i / 400}"])
+            runs.append([*where, "log", card, f"@bob note {i}", "--metric", f"auc={i / 400}"])
         else:
-            runs.append([*db, "move", card, str(1 + rng.randrange(6))])
-    before = assert_whole(db_path)
+            runs.append([*where, "move", card, str(1 + rng.randrange(6))])
+    before = assert_whole(db)
     for round_ in range(75):
         sig = SIGNALS[round_ % 3]
         stderr = tmp_path / f"err{round_}.txt"
         status = forks.kill_after(runs, 0.02 + rng.random() * 0.35, sig, stderr)
         _stopped_cleanly(status, sig, stderr)
-        after = assert_whole(db_path)
+        after = assert_whole(db)
     assert after["entries"] > before["entries"] + 75, "the writers really were writing"
 
 
@@ -187,27 +192,29 @@ def _big_export(tmp_path: Path) -> tuple[Path, int, int]:
     return path, len(board["cards"]), len(board["log"])
 
 
-def test_imports_killed_at_random_points(db_path: Path, tmp_path: Path,
+def test_imports_killed_at_random_points(new_db: Callable[[], Path | str], tmp_path: Path,
                                          forks: ForkServer) -> None:
     export, n_cards, n_entries = _big_export(tmp_path)
-    store = Store.open(db_path)
+    db = new_db()
+    store = Store.open(db)
     ops.ensure_board(store)  # an empty board, so that 'list' has a board to list
     store.close()
     rng = random.Random(5)
-    runs = [["--db", str(db_path), "import", str(export)]]
+    runs = [["--db", str(db), "import", str(export)]]
     outcomes = set()
     for round_ in range(30):
         sig = SIGNALS[round_ % 3]
         stderr = tmp_path / f"err{round_}.txt"
         status = forks.kill_after(runs, rng.random() * 1.2, sig, stderr)
         _stopped_cleanly(status, sig, stderr)
-        counts = assert_whole(db_path)
+        counts = assert_whole(db)
         assert (counts["cards"], counts["entries"]) in ((0, 0), (n_cards, n_entries)), \
             f"an import half applied: {counts}"
         outcomes.add(counts["cards"])
         if counts["cards"]:  # it finished before the signal: start again from an empty board
-            db_path.unlink()
-            store = Store.open(db_path)
+            db = new_db()
+            runs = [["--db", str(db), "import", str(export)]]
+            store = Store.open(db)
             ops.ensure_board(store)
             store.close()
     assert 0 in outcomes, "no import was ever interrupted: the kills came too late"

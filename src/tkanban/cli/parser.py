@@ -16,10 +16,12 @@ def _common() -> argparse.ArgumentParser:
     """Options every command takes, before or after the command name."""
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("board file")
-    group.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                       help="board file (default: $TKANBAN_DB, else the user data folder)")
+    group.add_argument("--db", metavar="PATH|URL", default=argparse.SUPPRESS,
+                       help="board file, or a PostgreSQL database as postgresql://user@host/db "
+                            "(needs tkanban[postgres]; default: $TKANBAN_DB, else the user data "
+                            "folder)")
     group.add_argument("--board", metavar="NAME", default=argparse.SUPPRESS,
-                       help="board inside the file (default: main)")
+                       help="board inside the file or database (default: main)")
     group.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS,
                        help="who you are (default: $TKANBAN_USER, else your login)")
     group.add_argument("--storage", choices=["auto", "local", "network"],
