@@ -88,7 +88,7 @@ def first_paint(db: Path | None, runs: int) -> tuple[float, float]:
     return statistics.median(times), max(memory)
 
 
-def list_json(db: Path, runs: int) -> float:
+def list_json(db: Path | str, runs: int) -> float:
     """Median seconds of ``tkanban list --json`` as a whole process (after one warm-up)."""
     times = []
     for _ in range(runs + 1):

@@ -17,14 +17,12 @@ and measures, for each:
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.__main__ import QUIT, env, first_paint, pct, start
+from benchmarks.__main__ import QUIT, first_paint, list_json, pct, start
 from benchmarks.build import NOW, board_data
 from tkanban.core import board as ops
 from tkanban.core.store import Store
@@ -39,16 +37,6 @@ def fill(where: Path | str) -> None:
         import_json(store, board_data(CARDS))
     finally:
         store.close()
-
-
-def list_json(where: Path | str, runs: int) -> float:
-    times = []
-    for _ in range(runs + 1):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tkanban", "--db", str(where), "list", "--json"],
-                       env=env(), capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times[1:])
 
 
 def moves_seen(where: Path | str, repeats: int, idle: float,

@@ -169,8 +169,8 @@ def test_a_file_board_imports_no_driver_and_no_orm(tmp_path: Path) -> None:
 
 
 async def test_a_change_elsewhere_is_heard_without_polling(pg_server: PgServer) -> None:
-    """Two boards open on the server (neither polls: its interval is an hour); a move in one
-    shows in the other at once; and an idle board sends the server no query."""
+    """Two boards open on the server; a move in one shows in the other, which never polls, at
+    once; and idle boards send the server no query."""
     from tkanban.tui.app import TkanbanApp
 
     name = pg_server.new_database()
@@ -178,11 +178,23 @@ async def test_a_change_elsewhere_is_heard_without_polling(pg_server: PgServer) 
     mine, theirs = Store.open(url), Store.open(url)
     ops.ensure_board(mine, "main")
     (cid,) = seed(mine, "watched")
+    # mine polls as the real board does (each second: the poll must cost the server nothing);
+    # theirs never polls (so the move can only reach it by being told)
+    app = TkanbanApp(mine, "main", "alice", poll_interval=1.0)
     watcher = TkanbanApp(theirs, "main", "bob", poll_interval=3600)
-    async with board(mine, (120, 35)) as (app, pilot):
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
         async with watcher.run_test(size=(120, 35)) as their:
             await settle(watcher, their)
-            before = last_queries(pg_server, name)
+            # the opening ends with a check in the background: wait for the boards to be idle
+            before, start = last_queries(pg_server, name), time.monotonic()
+            while True:
+                await asyncio.sleep(1.5)
+                now = last_queries(pg_server, name)
+                if now == before:
+                    break
+                assert time.monotonic() - start < 10, "the boards never stopped querying"
+                before = now
             assert len(before) >= 2, "the boards hold connections (one listens)"
             await asyncio.sleep(3)
             assert last_queries(pg_server, name) == before, "an idle board sent queries"
