@@ -66,6 +66,8 @@ class PgServer:
     def start(self) -> None:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
                    "-c fsync=off -c full_page_writes=off -c max_connections=200")
+        if (self.bin.parent / "lib" / "pg_stat_statements.so").exists():
+            options += " -c shared_preload_libraries=pg_stat_statements"  # see statements()
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
                   options, "start")
 
@@ -79,6 +81,18 @@ class PgServer:
     def psql(self, sql: str, database: str = "postgres") -> str:
         return self._run("psql", "-h", str(self.root), "-p", str(self.port), "-U", "postgres",
                          "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql)
+
+    def statements(self, database: str, user: str = USER) -> int:
+        """How many statements ``user`` has run in ``database`` so far, as the server counts
+        them (pg_stat_statements, where the server has it; else -1)."""
+        try:
+            self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database)
+        except RuntimeError:
+            return -1
+        return int(self.psql(
+            "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON "
+            f"d.oid = s.dbid WHERE d.datname = '{database}' AND s.userid = "
+            f"(SELECT oid FROM pg_roles WHERE rolname = '{user}')", database))
 
     def new_database(self, owner: str = USER) -> str:
         name = f"board{next(self._names)}"

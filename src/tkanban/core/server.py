@@ -137,6 +137,8 @@ class ServerStore(Store):
         self._wakers: list[Callable[[], None]] = []
         self._listener: threading.Thread | None = None
         self._listening = threading.Event()
+        self._reader: psycopg.Connection[Any] | None = None
+        self._read_lock = threading.Lock()
         self._lock = threading.Lock()
 
     # --- connections -------------------------------------------------------------------------
@@ -239,25 +241,43 @@ class ServerStore(Store):
 
     @contextmanager
     def reading(self) -> Iterator[PgSql]:
-        """A short read-only transaction on one snapshot (repeatable read)."""
-        from sqlalchemy.exc import DBAPIError
+        """A short read-only transaction on one snapshot (repeatable read), on the store's
+        one reading connection: reads take turns, and need no ORM (a board opens, and
+        ``tkanban list`` answers, without importing SQLAlchemy)."""
+        with self._read_lock:
+            sql = self._begin_read()
+            try:
+                yield sql
+                sql.conn.rollback()
+            except self.psycopg.Error as exc:
+                self._drop_reader()
+                raise self._translate(exc) from None
 
-        try:
-            fairy = self._session_engine(True).raw_connection()
-        except DBAPIError as exc:
-            raise self._translate(exc) from None
-        conn: Any = fairy.driver_connection
-        try:
-            sql = PgSql(conn, self._cancelled)
-            sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield sql
-            conn.rollback()
-        except self.psycopg.Error as exc:
-            if conn.closed:
-                fairy.invalidate()
-            raise self._translate(exc) from None
-        finally:
-            fairy.close()
+    def _begin_read(self) -> PgSql:
+        """Begin a read on the reading connection; one found dead (the server restarted since
+        the last read) is replaced once at once."""
+        for attempt in (1, 2):
+            try:
+                if self._reader is None or self._reader.closed:
+                    self._reader = self._connect()
+                sql = PgSql(self._reader, self._cancelled)
+                sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                return sql
+            except self.psycopg.OperationalError as exc:
+                self._drop_reader()
+                if attempt == 2:
+                    raise self._translate(exc) from None
+            except self.psycopg.Error as exc:
+                self._drop_reader()
+                raise self._translate(exc) from None
+        raise AssertionError("unreachable")
+
+    def _drop_reader(self) -> None:
+        if self._reader is not None:
+            try:
+                self._reader.close()
+            finally:
+                self._reader = None
 
     def sql(self, session: Session) -> PgSql:
         conn = session.connection().connection.driver_connection
@@ -413,6 +433,8 @@ class ServerStore(Store):
 
     def close(self) -> None:
         self._closing.set()
+        with self._read_lock:
+            self._drop_reader()
         for engine in self._engines.values():
             engine.dispose()
 
