@@ -122,13 +122,14 @@ def main() -> None:
     finally:
         if server is not None:
             server.close()
+    columns = ["file", "server"]
     width = max(len(m) for m in rows)
-    print(f"| {'metric'.ljust(width)} | file   | server |")
-    print(f"|{'-' * (width + 2)}|--------|--------|")
+    cells = {c: max([len(c)] + [len(r.get(c, "")) for r in rows.values()]) for c in columns}
+    print(f"| {'metric'.ljust(width)} | " + " | ".join(c.ljust(cells[c]) for c in columns) + " |")
+    print(f"|{'-' * (width + 2)}|" + "|".join("-" * (cells[c] + 2) for c in columns) + "|")
     for metric, row in rows.items():
-        print(f"| {metric.ljust(width)} | {row.get('file', '').ljust(6)} | "
-              f"{row.get('server', '').ljust(6)} |")
-
+        print(f"| {metric.ljust(width)} | "
+              + " | ".join(row.get(c, "").ljust(cells[c]) for c in columns) + " |")
 
 if __name__ == "__main__":
     main()
