@@ -124,7 +124,7 @@ class ServerStore(Store):
         self.clock = clock
         self.readonly = readonly
         self.readonly_reason = "the board was opened read-only"
-        self.wait_note = f"reconnecting to {self.label}"
+        self.wait_note = "reconnecting to the server"
         self.wait_notice = ("the server cannot be reached: your change is kept, and saved once "
                             "it is back")
         self._password = _password(url)
@@ -382,7 +382,7 @@ class ServerStore(Store):
             try:
                 conn = self.psycopg.connect(self.url, autocommit=True, **CONNECT_ARGS)
             except self.psycopg.Error:
-                self._set_problem(f"reconnecting to {self.label}")
+                self._set_problem(self.wait_note)
                 self._listening.set()  # no one waits for a server that is away
                 self._closing.wait(delay)
                 delay = min(delay * 2, 4.0)
@@ -401,7 +401,7 @@ class ServerStore(Store):
                             self._heard()
             except self.psycopg.Error:
                 if not self._closing.is_set():
-                    self._set_problem(f"reconnecting to {self.label}")
+                    self._set_problem(self.wait_note)
 
     # --- the rest ----------------------------------------------------------------------------
 
