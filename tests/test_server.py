@@ -249,3 +249,10 @@ async def test_a_server_that_goes_away_keeps_the_move_and_writes_it_once(
     assert [e.kind for e in card.entries].count("move") == 1, "written once"
     check.close()
     store.close()
+
+
+def test_other_urls_are_refused_and_create_nothing(tmp_path: Path) -> None:
+    for url in ("sqlite:///" + str(tmp_path / "b.db"), "postgresql+psycopg://tk@localhost/kanban"):
+        line = one_line_error(run_cli("add", "x", db=url), "cannot open a ")
+        assert "postgresql://" in line
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"]

@@ -15,10 +15,8 @@ def default_db_path() -> Path:
 
 def resolve_db_path(explicit: str | None, configured: str | None = None) -> Path | str:
     """``--db`` first, then ``TKANBAN_DB``, then ``db`` in config.toml, then the platform's
-    user data folder: a board file's path, or a ``postgresql://`` URL as given."""
-    from tkanban.core.store import is_server_url
-
+    user data folder: a board file's path, or a URL (``postgresql://``) as given."""
     for given in (explicit, os.environ.get("TKANBAN_DB"), configured):
-        if given:
-            return given if is_server_url(given) else Path(given).expanduser()
+        if given:  # a URL stays as given (Store.open tells which it can open)
+            return given if "://" in given else Path(given).expanduser()
     return default_db_path()

@@ -79,6 +79,12 @@ class Store:
 
         With ``create`` false, a missing or empty database is refused rather than set up:
         reading never writes. ``storage`` and ``busy_timeout`` concern files only."""
+        if isinstance(location, str) and "://" in location and not is_server_url(location):
+            from tkanban.core.errors import BoardFileError
+
+            scheme = location.split("://", 1)[0]
+            raise BoardFileError(f"cannot open a {scheme}:// URL: give a board file's path, "
+                                 "or a postgresql:// URL")
         if is_server_url(location):
             from tkanban.core.server import ServerStore
 
