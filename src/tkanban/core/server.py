@@ -97,7 +97,8 @@ class PgSql:
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Rows:
         if self.cancelled.is_set():
             raise BoardFileError("stopped before the change was written; nothing was changed")
-        return self.conn.execute(_pyformat(sql), tuple(params))
+        rows: Rows = self.conn.execute(_pyformat(sql), tuple(params))
+        return rows
 
 
 def _driver() -> Any:
