@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tkanban.core import board as ops
+from tkanban.core.schema import SCHEMA_VERSION
 from tkanban.core.store import Store
 
 from .conftest import run_cli
@@ -81,7 +82,7 @@ def test_an_empty_database_is_set_up_on_first_write_only(pg_server: PgServer) ->
     assert int(pg_server.psql(tables, name)) == 7
     marks = pg_server.psql("SELECT key || '=' || value FROM meta WHERE key IN "
                            "('application', 'schema') ORDER BY key", name).split()
-    assert marks == ["application=tkanban", "schema=3"]
+    assert marks == ["application=tkanban", f"schema={SCHEMA_VERSION}"]
 
 
 def test_a_newer_schema_is_refused(pg_server: PgServer) -> None:

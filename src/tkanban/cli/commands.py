@@ -78,6 +78,8 @@ def _card_line(card: Any, now: float) -> str:
     outcome = f"  [{card.outcome}]" if card.outcome else ""
     outcome += "  (archived)" if card.archived else ""
     who = f"  @{card.assignee}" if card.assignee else ""
+    who += f"  (blocked: {card.blocked})" if card.blocked else ""
+    who += f"  labels: {', '.join(card.labels)}" if card.labels else ""
     return f"#{card.id:<5} {card.lane:<25} {card.kind:<10} {card.title}{outcome}{box}{who}"
 
 
@@ -120,7 +122,7 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> None:
         ctx.store, ctx.board, args.title, author=ctx.user, kind=kind, lane=args.lane,
         description=args.description, criteria=args.criteria or "",
         timebox_seconds=parse_duration(args.timebox) if args.timebox else None,
-        assignee=args.assignee,
+        assignee=args.assignee, labels=args.label,
     )
     print(card.id)
 
@@ -130,6 +132,16 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
 
     cards = list_cards(ctx.store, ctx.board, lane=args.lane, include_archived=args.archived)
     now = ctx.now
+    if args.filter:
+        from dataclasses import replace
+
+        from tkanban.core.filters import parse_filter
+        from tkanban.core.queries import cards_mentioning
+
+        wanted = parse_filter(args.filter)
+        wanted = replace(wanted, mentioned=frozenset(
+            cards_mentioning(ctx.store, ctx.board, wanted.users)))
+        cards = [card for card in cards if wanted.matcher(now)(card)]
     if args.json:
         _json([card.to_json(now) for card in cards])
     elif not cards:
@@ -158,6 +170,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
              f"  author:   {card.author}"]
     if card.assignee:
         lines.append(f"  assignee: @{card.assignee}")
+    if card.labels:
+        lines.append(f"  labels:   {', '.join(card.labels)}")
+    if card.blocked:
+        lines.append(f"  blocked:  {card.blocked}")
     if card.criteria:
         lines.append("  criteria:")
         for status in detail.criteria_status():
@@ -237,8 +253,18 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
 
     card = edit_card(ctx.store, args.id, author=ctx.user, title=args.title,
                      description=args.description, criteria=args.criteria,
-                     assignee=args.assignee, kind=args.kind)
+                     assignee=args.assignee, kind=args.kind, labels=args.label)
     _out(f"#{card.id} {card.title} (version {card.version})")
+
+
+def cmd_block(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.blocked import block_card, unblock_card
+
+    if args.command == "unblock":
+        _out(f"#{unblock_card(ctx.store, args.id, author=ctx.user).id} unblocked")
+        return
+    card = block_card(ctx.store, args.id, args.reason, author=ctx.user)
+    _out(f"#{card.id} blocked: {card.blocked}")
 
 
 def cmd_reorder(ctx: Context, args: argparse.Namespace) -> None:
@@ -457,7 +483,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
 COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "add": cmd_add, "list": cmd_list, "show": cmd_show, "move": cmd_move, "log": cmd_log,
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "restore": cmd_restore,
-    "timebox": cmd_timebox,
+    "timebox": cmd_timebox, "block": cmd_block, "unblock": cmd_block,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

@@ -59,9 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria", help='exit criteria, e.g. "precision >= 0.95 and recall > 0.7"')
     p.add_argument("--description", default="", help="longer description")
     p.add_argument("--assignee", metavar="NAME", help="who works on it")
+    p.add_argument("--label", action="append", default=[], metavar="LABEL",
+                   help="a free label, e.g. data or gpu (repeatable)")
 
     p = command("list", "list cards")
     p.add_argument("--lane", help="only this lane")
+    p.add_argument("--filter", metavar="TEXT",
+                   help="as / in the board: words, @user, kind:hypothesis, label:data, "
+                   "blocked, overdue")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument("--archived", action="store_true",
                    help="include archived cards (marked archived; 'tkanban restore ID' puts "
@@ -88,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
                    help="a measurement, e.g. auc=0.83 (repeatable)")
 
-    p = command("edit", "change a card's title, description, criteria or assignee")
+    p = command("edit", "change a card's title, description, criteria, assignee or labels")
     p.add_argument("id", type=int)
     p.add_argument("--title")
     p.add_argument("--description", nargs="?", const=EDIT,
@@ -97,6 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--criteria")
     p.add_argument("--assignee", help="a user name, or '' for nobody")
     p.add_argument("--kind", choices=["hypothesis", "task"])
+    p.add_argument("--label", action="append", metavar="LABEL",
+                   help="the card's labels, replacing those it has (repeatable; "
+                   "--label '' clears them)")
+
+    p = command("block", "mark a card blocked, saying what holds it up")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True, help="what the card waits for")
+
+    p = command("unblock", "take the block off a card")
+    p.add_argument("id", type=int)
 
     p = command("reorder", "put a card at a place in its lane (1 = top priority)")
     p.add_argument("id", type=int)

@@ -51,7 +51,14 @@ from tkanban.core.records import (
 )
 from tkanban.core.schema import find_mentions
 from tkanban.core.store import Store, dumps
-from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, TITLE_MAX, clean, clean_name
+from tkanban.core.text import (
+    LINE_MAX,
+    LONG_TEXT_MAX,
+    TITLE_MAX,
+    clean,
+    clean_labels,
+    clean_name,
+)
 from tkanban.core.timebox import format_duration
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -174,8 +181,12 @@ def _open_gap(session: Session, lane_id: int, position: int) -> None:
 
 def _clean_text_fields(title: str | None = None, description: str | None = None,
                        criteria: str | None = None, assignee: str | None = None,
-                       kind: str | None = None) -> dict[str, Any]:
+                       kind: str | None = None,
+                       labels: str | list[str] | tuple[str, ...] | None = None,
+                       ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if labels is not None:
+        out["labels"] = " ".join(clean_labels(labels))
     if title is not None:
         out["title"] = clean(title, "title", max_len=TITLE_MAX, required=True)
     if description is not None:
@@ -252,9 +263,10 @@ def add_card(
     criteria: str = "",
     timebox_seconds: int | None = None,
     assignee: str | None = None,
+    labels: str | list[str] | tuple[str, ...] = (),
 ) -> CardInfo:
     """Create a card at the bottom of ``lane`` and log its creation."""
-    fields = _clean_text_fields(title, description, criteria, assignee or "", kind)
+    fields = _clean_text_fields(title, description, criteria, assignee or "", kind, labels)
     if fields["kind"] == "task" and fields["criteria"]:
         raise ValidationError("only a hypothesis has exit criteria", "criteria")
     author = clean_name(author, "user name")
@@ -290,9 +302,11 @@ def edit_card(
     criteria: str | None = None,
     assignee: str | None = None,
     kind: str | None = None,
+    labels: str | list[str] | tuple[str, ...] | None = None,
 ) -> CardInfo:
-    """Change a card's text fields; refused if it changed since ``expected_version``."""
-    fields = _clean_text_fields(title, description, criteria, assignee, kind)
+    """Change a card's text fields (and labels); refused if it changed since
+    ``expected_version``."""
+    fields = _clean_text_fields(title, description, criteria, assignee, kind, labels)
     author = clean_name(author, "user name")
     with store.write() as session:
         card = _for_write(session, card_id, expected_version)

@@ -20,13 +20,22 @@ from pydantic import ValidationError as PydanticError
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES, parse_criteria
 from tkanban.core.records import DONE, KINDS, TODO
-from tkanban.core.text import LINE_MAX, LONG_TEXT_MAX, NAME_MAX, TITLE_MAX, clean, clean_name
+from tkanban.core.text import (
+    LINE_MAX,
+    LONG_TEXT_MAX,
+    NAME_MAX,
+    TITLE_MAX,
+    clean,
+    clean_labels,
+    clean_name,
+)
 from tkanban.core.timebox import MAX_TIMEBOX
 
 FORMAT = "tkanban-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: cards carry ``labels`` and ``blocked`` (version 1 files are read as cards without)."""
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
-             "outcome", "strike")
+             "outcome", "strike", "block", "unblock")
 LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: later times cannot be shown as dates."""
 
@@ -53,6 +62,17 @@ def _criteria(value: str) -> str:
         parse_criteria(value)
     except ValidationError as exc:
         raise ValueError(str(exc)) from None
+    return value
+
+
+def _labels(value: str) -> str:
+    """The labels column: space-separated, as ``clean_labels`` leaves them."""
+    try:
+        labels = " ".join(clean_labels([value]))
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
+    if labels != value:
+        raise ValueError("labels are lower-case, sorted and separated by single spaces")
     return value
 
 
@@ -135,6 +155,8 @@ class CardRow(_Record):
     version: Id = 1
     log_count: Count | None = None
     changed_seq: Count = 0
+    labels: Annotated[str, AfterValidator(_labels)] = ""
+    blocked: Annotated[str, _text(LINE_MAX, required=True)] | None = None
 
 
 class LogRow(_Record):

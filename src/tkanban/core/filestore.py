@@ -37,10 +37,10 @@ from tkanban.core.boardfile import (
 from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
 from tkanban.core.schema import (
     APPLICATION_ID,
-    MIGRATIONS,
     SCHEMA_VERSION,
     SQLITE_WORDS,
     create_current,
+    upgrade,
 )
 from tkanban.core.storage import StorageInfo, detect
 from tkanban.core.store import Store
@@ -192,8 +192,7 @@ class FileStore(Store):
             if current == 0:
                 create_current(conn, **SQLITE_WORDS)
             else:
-                for step in MIGRATIONS[current:]:
-                    step(conn)
+                upgrade(conn, current, **SQLITE_WORDS)
             if current < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -3,7 +3,8 @@
 Words match the title, description and criteria (case-insensitive, all words must match);
 ``@name`` matches the assignee or author, and cards whose log mentions them (``mentioned``,
 the ids the store finds for ``users``); ``kind:hypothesis`` / ``kind:task`` the kind;
-``overdue`` cards whose time box has run out.
+``overdue`` cards whose time box has run out; ``blocked`` blocked cards; ``label:data`` cards
+labelled ``data`` (all labels named must be on the card).
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ class CardFilter:
     users: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     overdue: bool = False
+    blocked: bool = False
+    labels: list[str] = field(default_factory=list)
     mentioned: frozenset[int] = frozenset()
     """Cards whose research log mentions one of ``users`` (looked up in the store)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.users or self.kinds or self.overdue)
+        return not (self.words or self.users or self.kinds or self.overdue or self.blocked
+                    or self.labels)
 
     def matcher(self, now: float) -> Callable[[CardInfo], bool]:
         def match(card: CardInfo) -> bool:
@@ -38,13 +42,17 @@ class CardFilter:
                 return False
             if self.kinds and card.kind not in self.kinds:
                 return False
+            if self.blocked and not card.blocked:
+                return False
+            if any(label not in card.labels for label in self.labels):
+                return False
             return not self.overdue or card.overdue(now)
 
         return match
 
 
 def parse_filter(text: str) -> CardFilter:
-    words, users, kinds, overdue = [], [], [], False
+    words, users, kinds, labels, overdue, blocked = [], [], [], [], False, False
     for token in text.split():
         low = token.casefold()
         if low.startswith("@") and len(low) > 1:
@@ -52,8 +60,12 @@ def parse_filter(text: str) -> CardFilter:
         elif low.startswith("kind:"):
             value = low[5:]
             kinds.append("hypothesis" if "hypothesis".startswith(value) and value else value)
+        elif low.startswith("label:") and len(low) > 6:
+            labels.append(low[6:])
         elif low == "overdue":
             overdue = True
+        elif low == "blocked":
+            blocked = True
         else:
             words.append(low)
-    return CardFilter(words, users, kinds, overdue)
+    return CardFilter(words, users, kinds, overdue, blocked, labels)

@@ -62,6 +62,10 @@ class Card(SQLModel, table=True):
     version: int = 1
     log_count: int = 0
     changed_seq: int = 0
+    labels: str = ""
+    """Space-separated, sorted (``text.clean_labels``)."""
+    blocked: str | None = None
+    """Why the card is blocked; None when it is not."""
 
 
 class LogEntry(SQLModel, table=True):

@@ -37,7 +37,7 @@ from tkanban.core.store import Sql, Store
 CARD_COLUMNS = ("id", "title", "kind", "lane_id", "position", "outcome", "conclusion",
                 "description", "criteria", "timebox_seconds", "clock_start", "clock_stop",
                 "author", "assignee", "archived", "created_at", "updated_at", "version",
-                "log_count", "changed_seq")
+                "log_count", "changed_seq", "labels", "blocked")
 """The card columns a ``CardInfo`` is made from, in ``card_info``'s order."""
 ENTRY_COLUMNS = ("id", "card_id", "author", "at", "kind", "text", "data", "metrics")
 """The log-entry columns an ``EntryInfo`` is made from, in ``entry_info``'s order."""
@@ -70,11 +70,12 @@ def card_info(row: Sequence[Any], lanes: dict[int, LaneInfo]) -> CardInfo:
     """A card from its ``CARD_COLUMNS`` values (a query row, or an ORM object's fields)."""
     (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
      timebox, start, stop, author, assignee, archived, created, updated, version,
-     log_count, changed_seq) = row
+     log_count, changed_seq, labels, blocked) = row
     lane = lanes[lane_id]
     return CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position, outcome,
                     conclusion, description, criteria, timebox, start, stop, author, assignee,
-                    bool(archived), created, updated, version, log_count, changed_seq)
+                    bool(archived), created, updated, version, log_count, changed_seq,
+                    tuple(labels.split()), blocked)
 
 
 def _cards(rows: list[Any], lanes: dict[int, LaneInfo]) -> list[CardInfo]:
@@ -249,16 +250,21 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
         by_id = {lane.id: lane for lane in lanes}
         cards = conn.execute(
             "SELECT id, title, kind, outcome, conclusion, timebox_seconds, clock_start, "
-            "clock_stop, archived, lane_id, created_at FROM card WHERE board_id = ?",
+            "clock_stop, archived, lane_id, created_at, labels FROM card WHERE board_id = ?",
             (bid,)).fetchall()
         entries = conn.execute(
             "SELECT e.card_id, e.kind, e.at, e.author, e.data FROM log_entry e JOIN card c ON "
             "c.id = e.card_id WHERE c.board_id = ? AND e.kind IN "
-            "('create', 'move', 'archive', 'extend') ORDER BY e.at, e.id", (bid,)).fetchall()
+            "('create', 'move', 'archive', 'extend', 'block', 'unblock') ORDER BY e.at, e.id",
+            (bid,)).fetchall()
     visits: dict[int, list[tuple[float, str]]] = {}
     archived: dict[int, float] = {}
     extensions: dict[int, list[tuple[float, str, str]]] = {}
+    blocks: dict[int, list[tuple[float, str]]] = {}
     for card_id, kind, at, author, raw in entries:
+        if kind in ("block", "unblock"):
+            blocks.setdefault(card_id, []).append((at, kind))
+            continue
         data = json.loads(raw or "{}")
         if kind == "create":
             visits.setdefault(card_id, []).append((at, data.get("lane", TODO)))
@@ -270,13 +276,14 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
             extensions.setdefault(card_id, []).append((at, author, data.get("reason", "")))
     result = []
     for (cid, title, kind, outcome, conclusion, timebox, start, stop, is_archived, lane_id,
-         created) in cards:
+         created, labels) in cards:
         slug = by_id[lane_id].slug
         result.append(CardHistory(
             id=cid, title=title, kind=kind, outcome=outcome, conclusion=conclusion,
             timebox_seconds=timebox, clock_start=start, clock_stop=stop,
             archived_at=archived.get(cid) if is_archived else None, lane_slug=slug,
-            visits=visits.get(cid) or [(created, slug)], extensions=extensions.get(cid, [])))
+            visits=visits.get(cid) or [(created, slug)], extensions=extensions.get(cid, []),
+            blocks=blocks.get(cid, []), labels=tuple(labels.split())))
     return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
 
 

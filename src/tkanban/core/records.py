@@ -75,6 +75,9 @@ class CardInfo:
     log_count: int = 0
     changed_seq: int = 0
     """The file's change number (``BoardSnapshot.seq``) of the card's last change."""
+    labels: tuple[str, ...] = ()
+    blocked: str | None = None
+    """Why the card is blocked (``tkanban block``); None when it is not."""
 
     @property
     def deadline(self) -> float | None:
@@ -117,6 +120,8 @@ class CardInfo:
             "updated": iso(self.updated_at),
             "version": self.version,
             "log_count": self.log_count,
+            "labels": list(self.labels),
+            "blocked": self.blocked,
         }
 
 
@@ -358,6 +363,9 @@ class CardHistory:
     """(time, lane slug) for creation and every move, in time order."""
     extensions: list[tuple[float, str, str]] = field(default_factory=list)
     """(time, author, reason) of every time-box extension."""
+    blocks: list[tuple[float, str]] = field(default_factory=list)
+    """(time, ``block`` or ``unblock``) of every block put on or taken off, in time order."""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

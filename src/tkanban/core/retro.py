@@ -74,6 +74,27 @@ def lane_intervals(card: CardHistory, until: float) -> list[tuple[str, float, fl
     return spans
 
 
+def blocked_spans(card: CardHistory, until: float) -> list[tuple[float, float]]:
+    """(from, to) of each time the card was blocked; a block still on ends at ``until``."""
+    spans: list[tuple[float, float]] = []
+    since: float | None = None
+    for at, kind in card.blocks:
+        if kind == "block" and since is None:
+            since = at
+        elif kind == "unblock" and since is not None:
+            spans.append((since, at))
+            since = None
+    if since is not None and until > since:
+        spans.append((since, until))
+    return spans
+
+
+def blocked_within(card: CardHistory, begin: float, end: float) -> float:
+    """Seconds the card was blocked between ``begin`` and ``end``."""
+    return sum(max(0.0, min(to, end) - max(since, begin))
+               for since, to in blocked_spans(card, end))
+
+
 @dataclass
 class Retro:
     """The month's figures; ``to_json`` and ``to_markdown`` present them."""
@@ -97,6 +118,11 @@ class Retro:
     wip_exceeded_days: dict[str, int]
     cfd_days: list[str]
     cfd: dict[str, list[int]]
+    blocked: list[dict[str, Any]]
+    blocked_total_seconds: float
+    unblocked_cycle_median_seconds: float | None
+    unblocked_cycle_p85_seconds: float | None
+    labels: dict[str, int]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +138,11 @@ class Retro:
             "extensions": self.extensions,
             "cycle_time_seconds": {"median": self.cycle_median_seconds,
                                    "p85": self.cycle_p85_seconds},
+            "cycle_time_without_blocked_seconds": {"median": self.unblocked_cycle_median_seconds,
+                                                   "p85": self.unblocked_cycle_p85_seconds},
+            "blocked": self.blocked,
+            "blocked_total_seconds": self.blocked_total_seconds,
+            "labels_closed": self.labels,
             "lane_time_seconds": self.lane_seconds,
             "throughput_per_week": self.throughput,
             "wip": self.wip,
@@ -143,6 +174,10 @@ class Retro:
         lines.append(f"- total overrun: {_dur(self.total_overrun_seconds)}")
         lines.append(f"- cycle time: median {_dur(self.cycle_median_seconds)}, "
                      f"85th percentile {_dur(self.cycle_p85_seconds)}")
+        lines.append(f"- cycle time without blocked time: median "
+                     f"{_dur(self.unblocked_cycle_median_seconds)}, 85th percentile "
+                     f"{_dur(self.unblocked_cycle_p85_seconds)}")
+        lines.append(f"- blocked this month: {_dur(self.blocked_total_seconds)} in all")
         weeks = ", ".join(f"{w['week']}: {w['done']}" for w in self.throughput)
         lines.append(f"- throughput per week: {weeks or '-'}")
         closed = []
@@ -157,6 +192,11 @@ class Retro:
         lines += _section("Time spent in each lane", [
             f"- {names.get(slug, slug)}: {_dur(seconds)}"
             for slug, seconds in self.lane_seconds.items()])
+        lines += _section("Blocked", [
+            f"- #{item['id']} {md(item['title'])}: {_dur(item['seconds'])}"
+            + (" (still blocked)" if item["still"] else "") for item in self.blocked])
+        lines += _section("Labels of the cards closed", [
+            f"- {md(label)}: {count}" for label, count in self.labels.items()])
         lines += _section("Time-box extensions", [
             f"- #{ext['id']} {md(ext['title'])}: {md(ext['reason'], indent='  ') or '(no reason)'}"
             f" ({md(ext['author'])})"
@@ -234,7 +274,8 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
     closed.sort(key=lambda c: (c.clock_stop, c.id))
 
     hypotheses = {outcome: 0 for outcome in OUTCOMES}
-    learnings, closed_rows, cycles = [], [], []
+    learnings, closed_rows, cycles, unblocked_cycles = [], [], [], []
+    labels: dict[str, int] = {}
     in_box = boxed = 0
     overrun_total = 0.0
     for card in closed:
@@ -248,6 +289,11 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
             overrun_total += overrun
         if cycle is not None:
             cycles.append(cycle)
+            assert card.clock_start is not None
+            unblocked_cycles.append(
+                cycle - blocked_within(card, card.clock_start, card.clock_stop))
+        for label in card.labels:
+            labels[label] = labels.get(label, 0) + 1
         if card.kind == "hypothesis" and card.outcome:
             hypotheses[card.outcome] += 1
             learnings.append({"id": card.id, "title": card.title, "outcome": card.outcome,
@@ -262,6 +308,15 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         for card in cards for at, author, reason in card.extensions if start <= at < end
     ]
     extensions.sort(key=lambda e: str(e["at"]))
+
+    blocked = []
+    for card in cards:
+        seconds = blocked_within(card, start, horizon)
+        if seconds > 0:
+            still = bool(card.blocks) and card.blocks[-1][1] == "block"
+            blocked.append({"id": card.id, "title": card.title, "seconds": seconds,
+                            "still": still})
+    blocked.sort(key=lambda b: (-cast(float, b["seconds"]), b["id"]))
 
     lane_seconds = {lane.slug: 0.0 for lane in lanes}
     for card in cards:
@@ -324,6 +379,11 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         cycle_p85_seconds=percentile(cycles, 85), lane_seconds=lane_seconds,
         throughput=[{"week": w, "done": n} for w, n in throughput.items()], wip=wip,
         phases=decided, wip_exceeded_days=exceeded, cfd_days=cfd_days, cfd=cfd,
+        blocked=blocked, blocked_total_seconds=sum(cast(float, b["seconds"]) for b in blocked),
+        unblocked_cycle_median_seconds=(statistics.median(unblocked_cycles)
+                                        if unblocked_cycles else None),
+        unblocked_cycle_p85_seconds=percentile(unblocked_cycles, 85),
+        labels=dict(sorted(labels.items(), key=lambda item: (-item[1], item[0]))),
     )
 
 

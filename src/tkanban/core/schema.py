@@ -114,12 +114,25 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[Migration] = [_script(_V1), _v2, _script(_V3)]
-"""Migration ``i`` takes a file from schema ``i`` to ``i + 1``."""
+"""Migration ``i`` takes a file from schema ``i`` to ``i + 1``, up to ``BASE_VERSION`` (files
+only: a database on a server starts at ``BASE_VERSION``)."""
 
-SCHEMA_VERSION = len(MIGRATIONS)
+BASE_VERSION = len(MIGRATIONS)
+
+LATER = [
+    Template("""
+ALTER TABLE card ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE card ADD COLUMN blocked TEXT
+"""),
+]
+"""Migrations after ``BASE_VERSION``, for both engines (with each engine's words): schema 4
+gives cards free labels (space-separated, sorted) and a blocked reason (null when not
+blocked)."""
+
+SCHEMA_VERSION = BASE_VERSION + len(LATER)
 
 
-CURRENT = Template("""
+BASE = Template("""
 CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
 CREATE TABLE board (id $id, name $sorted NOT NULL UNIQUE, created_at $real NOT NULL);
 CREATE TABLE lane (
@@ -163,17 +176,26 @@ CREATE TABLE phase (
     author TEXT NOT NULL, decided_by TEXT);
 INSERT INTO meta (key, value) VALUES ('change_seq', '0')
 """)
-"""The current schema (``SCHEMA_VERSION``) whole, with each engine's words for an id, a time
-and a name that sorts the same everywhere (byte order)."""
+"""Schema ``BASE_VERSION`` whole, with each engine's words for an id, a time and a name that
+sorts the same everywhere (byte order): a new database gets it, then ``LATER``."""
 
 TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase")
 """tkanban's tables: a database holding one of these names and no tkanban marks belongs to
 another application."""
 
 
-def create_current(conn: Any, *, id: str, real: str, sorted: str) -> None:
+def create_current(conn: Any, **words: str) -> None:
     """Create the current schema on ``conn`` (a connection with ``execute``)."""
-    _script(CURRENT.substitute(id=id, real=real, sorted=sorted))(conn)
+    _script(BASE.substitute(words))(conn)
+    upgrade(conn, BASE_VERSION, **words)
+
+
+def upgrade(conn: Any, current: int, **words: str) -> None:
+    """Take a database from schema ``current`` to ``SCHEMA_VERSION``."""
+    for step in MIGRATIONS[current:BASE_VERSION]:
+        step(conn)
+    for later in LATER[max(current, BASE_VERSION) - BASE_VERSION:]:
+        _script(later.substitute(words))(conn)
 
 
 SQLITE_WORDS = {"id": "INTEGER PRIMARY KEY", "real": "REAL", "sorted": "TEXT"}

@@ -35,7 +35,7 @@ from tkanban.core.errors import (
     TkanbanError,
     UncertainWriteError,
 )
-from tkanban.core.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, create_current
+from tkanban.core.schema import SCHEMA_VERSION, TABLES, create_current, upgrade
 from tkanban.core.storage import StorageInfo
 from tkanban.core.store import Rows, Store
 from tkanban.core.timebox import Clock
@@ -197,10 +197,10 @@ class ServerStore(Store):
                 if self.readonly:
                     raise ReadOnlyError(f"the board was written by an older tkanban; open it "
                                         f"once with write access to upgrade it: {self.label}")
-                for step in MIGRATIONS[schema:]:
-                    step(sql)
+                upgrade(sql, schema, **PG_WORDS)
                 sql.execute("UPDATE meta SET value = ? WHERE key = 'schema'",
                             (str(SCHEMA_VERSION),))
+                sql.execute("UPDATE meta SET value = ? WHERE key = 'requires'", (__version__,))
 
     def _marks(self, conn: psycopg.Connection[Any], present: set[str]) -> dict[str, str]:
         """tkanban's marks in ``meta``; refused when the tables are another application's."""

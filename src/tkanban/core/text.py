@@ -61,6 +61,26 @@ def clean_name(value: str, field: str = "user name") -> str:
     return value
 
 
+LABELS_MAX = 10
+"""Labels on one card at most."""
+_LABEL = re.compile(r"[a-z0-9][a-z0-9_.\-]{0,31}\Z")
+
+
+def clean_labels(values: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Free labels (``data``, ``gpu``, ``client-x``): lower-cased, each up to 32 letters, digits
+    or ``_ . -``, no repeats, sorted; a value may hold several separated by commas or spaces."""
+    if isinstance(values, str):
+        values = [values]
+    found = {part.lower() for value in values for part in re.split(r"[,\s]+", value) if part}
+    for label in sorted(found):
+        if not _LABEL.match(label):
+            raise ValidationError(f"bad label {label!r}: a label is up to 32 letters, digits, "
+                                  "'_', '.' or '-', starting with a letter or digit", "labels")
+    if len(found) > LABELS_MAX:
+        raise ValidationError(f"a card takes at most {LABELS_MAX} labels", "labels")
+    return tuple(sorted(found))
+
+
 def visible(text: str, *, multiline: bool = True) -> str:
     """Replace every character a terminal could act on with a visible stand-in.
 

@@ -336,6 +336,10 @@ class TkanbanApp(App[None]):
     def _timebox(self, message: msg.SetTimebox) -> None:
         self.flows.timebox_form(message.card)
 
+    @on(msg.ToggleBlock)
+    def _block(self, message: msg.ToggleBlock) -> None:
+        self.flows.toggle_block(message.card)
+
     @on(msg.RecordOutcome)
     def _outcome(self, message: msg.RecordOutcome) -> None:
         self.flows.outcome_form(message.card)

@@ -41,6 +41,7 @@ from tkanban.tui.messages import (
     ShowMentions,
     ShowRetro,
     StartPhase,
+    ToggleBlock,
 )
 from tkanban.tui.status import StatusBar
 
@@ -230,6 +231,9 @@ class BoardScreen(Screen[None], SharedActions):
 
     def action_outcome(self) -> None:
         self._with_card(RecordOutcome)
+
+    def action_block(self) -> None:
+        self._with_card(ToggleBlock)
 
     def action_archive(self) -> None:
         self._with_card(ArchiveCard)

@@ -19,6 +19,7 @@ from tkanban.tui.messages import (
     RecordOutcome,
     SetTimebox,
     SharedActions,
+    ToggleBlock,
 )
 from tkanban.tui.render import literal
 from tkanban.tui.status import BOX_STYLES, StatusBar
@@ -44,6 +45,10 @@ def card_content(detail: CardDetail, now: float) -> Content:
     fact("lane", literal(card.lane))
     fact("author", literal(card.author))
     fact("assignee", literal(f"@{card.assignee}") if card.assignee else "nobody")
+    if card.labels:
+        fact("labels", ", ".join(card.labels))
+    if card.blocked:
+        fact("blocked", Content.styled("⊘ ", "$error bold") + literal(card.blocked))
     if card.timebox_seconds:
         left = card.remaining(now)
         if left is None:
@@ -151,4 +156,7 @@ class CardScreen(Screen[None], SharedActions):
 
     def action_outcome(self) -> None:
         self.post_message(RecordOutcome(self.detail.card))
+
+    def action_block(self) -> None:
+        self.post_message(ToggleBlock(self.detail.card))
 

@@ -28,7 +28,7 @@ from tkanban.core.hypothesis import (
     parse_metrics,
 )
 from tkanban.core.records import CardInfo, LaneInfo
-from tkanban.core.text import LINE_MAX, TITLE_MAX, clean
+from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_labels
 from tkanban.core.timebox import format_duration, parse_duration
 from tkanban.tui.messages import ReloadCardForm
 from tkanban.tui.render import literal
@@ -231,6 +231,9 @@ class CardForm(Form):
         yield row("Assignee", Input(card.assignee or "" if card else "", id="assignee",
                                     compact=True, placeholder="user name (optional)"))
         yield self.error_label("assignee")
+        yield row("Labels", Input(" ".join(card.labels) if card else "", id="labels",
+                                  compact=True, placeholder="data gpu client-x (optional)"))
+        yield self.error_label("labels")
         yield row("Description", TextArea(card.description if card else "", id="description"))
         yield self.error_label("description")
 
@@ -268,6 +271,7 @@ class CardForm(Form):
                            required=True),
             "criteria": self.query_one("#criteria", Input).value if kind == "hypothesis" else "",
             "assignee": self.query_one("#assignee", Input).value,
+            "labels": " ".join(clean_labels(self.query_one("#labels", Input).value)),
             "description": self.query_one("#description", TextArea).text,
         }
         values["criteria"] = format_criteria(parse_criteria(values["criteria"]))
@@ -279,7 +283,8 @@ class CardForm(Form):
         # keeps the other person's changes to the other fields.
         card = self.card
         before = {"kind": card.kind, "title": card.title, "criteria": card.criteria,
-                  "assignee": card.assignee or "", "description": card.description}
+                  "assignee": card.assignee or "", "labels": " ".join(card.labels),
+                  "description": card.description}
         changed = {k: v for k, v in values.items() if v.strip() != before[k].strip()}
         changed["expected_version"] = self.expected_version
         return changed
@@ -317,6 +322,7 @@ def fill_card_form(form: CardForm, card: CardInfo) -> None:
     form.query_one("#title", Input).value = card.title
     form.query_one("#criteria", Input).value = card.criteria
     form.query_one("#assignee", Input).value = card.assignee or ""
+    form.query_one("#labels", Input).value = " ".join(card.labels)
     form.query_one("#description", TextArea).text = card.description
     form.clear_errors()
 

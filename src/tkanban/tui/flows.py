@@ -147,6 +147,44 @@ class Flows:
 
         self.app.push_screen(TimeboxForm(save, card=card, hint=hint))
 
+    def toggle_block(self, card: CardInfo) -> None:
+        """Block the card (a form asks why), or unblock a blocked one at once."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.blocked import block_card, unblock_card
+
+        user = self.user
+
+        def block(reason: str) -> Step:
+            return lambda store, v: block_card(store, card.id, reason, author=user,
+                                               expected_version=v)
+
+        def unblock(store: Any, v: int | None) -> CardInfo:
+            return unblock_card(store, card.id, author=user, expected_version=v)
+
+        if card.blocked:
+            reason = card.blocked
+
+            async def job() -> None:  # in the write queue (enqueue): call, then reload
+                result = await self.control.call(unblock_card, card.id, author=user)
+                self._record(f"unblock #{card.id}", card.id, result, block(reason), unblock)
+                await self.control.reload(focus_id=card.id)
+                self.app.notify(f"#{card.id} unblocked", timeout=3)
+
+            self.control.enqueue(job)
+            return
+        with IMPORTING:
+            from tkanban.tui.block import BlockForm
+
+        async def save(values: dict[str, Any]) -> None:
+            result = await self.control.write(block_card, card.id, values["reason"],
+                                              author=user)
+            self._record(f"block #{card.id}", card.id, result, unblock,
+                         block(values["reason"]))
+
+        self.app.push_screen(BlockForm(save, card=card))
+
     def outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
         if not self.writable():
             return

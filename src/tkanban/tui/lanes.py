@@ -79,6 +79,8 @@ class LaneView(ScrollView, can_focus=False):
         "lane-view--inconclusive",
         "lane-view--marker",
         "lane-view--title",
+        "lane-view--blocked",
+        "lane-view--label",
     }
     """
     | Class | Description |
@@ -89,6 +91,8 @@ class LaneView(ScrollView, can_focus=False):
     | `lane-view--overdue` | A time box that has run out. |
     | `lane-view--low` | A time box in its last quarter. |
     | `lane-view--validated` etc. | Outcomes. |
+    | `lane-view--blocked` | The mark of a blocked card. |
+    | `lane-view--label` | Labels. |
     """
 
     DEFAULT_CSS = """
@@ -107,6 +111,8 @@ class LaneView(ScrollView, can_focus=False):
         & > .lane-view--validated { color: $success; text-style: bold; }
         & > .lane-view--invalidated { color: $warning; text-style: bold; }
         & > .lane-view--inconclusive { color: $foreground-muted; text-style: bold; }
+        & > .lane-view--blocked { color: $error; text-style: bold; }
+        & > .lane-view--label { color: $accent; }
     }
     """
 
@@ -251,7 +257,11 @@ class LaneView(ScrollView, can_focus=False):
                       style=self.get_component_rich_style("lane-view--marker", partial=True))
         inner = max(width - 1, 1)
 
-        top = Text(f"#{card.id} ", style=meta)
+        top = Text()
+        if card.blocked:  # a blocked card says so first: it is why nothing moves
+            top.append("⊘ ", style=self.get_component_rich_style("lane-view--blocked",
+                                                                 partial=True))
+        top.append(f"#{card.id} ", style=meta)
         top.append("hyp" if card.kind == "hypothesis" else "task", style=meta)
         right = Text()
         if card.outcome:
@@ -277,6 +287,13 @@ class LaneView(ScrollView, can_focus=False):
         title_lines = self._title_lines(card.title, inner)
         people = Text(f"@{card.assignee}" if card.assignee else "", style=meta)
         logs = Text(f"✎ {card.log_count}", style=meta)
+        if card.labels:
+            label = self.get_component_rich_style("lane-view--label", partial=True)
+            people.append(" " if people.cell_len else "")
+            people.append(" ".join(f"‹{name}›" for name in card.labels), style=label)
+            room = inner - 1 - logs.cell_len
+            if people.cell_len > room:
+                people.truncate(max(room, 1), overflow="ellipsis")
         if people.cell_len + 1 + logs.cell_len <= inner:
             people.append(" " * (inner - people.cell_len - logs.cell_len))
             people.append_text(logs)

@@ -67,6 +67,13 @@ class RecordOutcome(Message):
 
 
 @dataclass
+class ToggleBlock(Message):
+    """Block ``card`` (asking why), or unblock it if it is blocked."""
+
+    card: CardInfo
+
+
+@dataclass
 class ArchiveCard(Message):
     """Archive ``card`` once the user says yes."""
 
