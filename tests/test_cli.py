@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tkanban.core.schema import SCHEMA_VERSION
+
 from .conftest import run_cli
 
 LISTED_FIELDS = {"id", "title", "kind", "lane", "position", "outcome", "timebox_seconds",
@@ -135,7 +137,8 @@ def test_newer_and_corrupt_files(db_path: Path) -> None:
     before = db_path.read_bytes()
     # the file's version note names this very version: the schema number is what is newer
     fails(run_cli("list", db=db_path), 1,
-          "written by a newer tkanban (board schema 42; this tkanban reads up to 3)")
+          f"written by a newer tkanban (board schema 42; this tkanban reads up to "
+          f"{SCHEMA_VERSION})")
     assert db_path.read_bytes() == before
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA user_version = 2")

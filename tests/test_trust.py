@@ -18,6 +18,7 @@ import pytest
 
 from tkanban.core import board as ops
 from tkanban.core.errors import ReadOnlyError
+from tkanban.core.schema import SCHEMA_VERSION
 from tkanban.core.storage import detect
 from tkanban.core.store import Store
 
@@ -378,7 +379,8 @@ def test_a_newer_schema_without_a_version_note(db_path: Path) -> None:
     conn.commit()
     conn.close()
     fails(run_cli("list", db=db_path),
-          "written by a newer tkanban (board schema 999; this tkanban reads up to 3)")
+          f"written by a newer tkanban (board schema 999; this tkanban reads up to "
+          f"{SCHEMA_VERSION})")
 
 
 def test_bidi_controls_are_shown_not_obeyed(db_path: Path) -> None:

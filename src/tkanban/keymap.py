@@ -49,6 +49,7 @@ GROUPS = {
     "move": ("shift+← shift+→ / H L", "move the card to the previous / next lane"),
     "reorder": ("shift+↑ shift+↓ / K J", "move the card up / down (priority)"),
     "undo": ("u U / ctrl+z ctrl+y", "undo your latest change / redo it"),
+    "state": ("o / b", "record the outcome / block or unblock the card"),
 }
 """Help rows standing for several actions: (keys, what they do)."""
 
@@ -85,12 +86,12 @@ ACTIONS: tuple[Action, ...] = (
     _action("timebox", "t", "t", "set or extend the time box", "timebox", BOARD, CARD,
             PALETTE, footer=True),
     _action("outcome", "o", "o", "record the outcome", "outcome", BOARD, CARD, PALETTE,
-            footer=True),
+            footer=True, group="state"),
     _action("block", "b", "b", "block the card, saying why (or unblock it)", "block", BOARD,
-            CARD, PALETTE, footer=True),
+            CARD, PALETTE, footer=True, group="state"),
     _action("archive", "x", "x", "archive the card (asks first)", "archive", BOARD, PALETTE,
             footer=True),
-    _action("filter", "slash", "/", "filter: text, @user, kind:, label:, blocked, overdue",
+    _action("filter", "slash", "/", "filter: words @user kind: label: blocked overdue",
             "filter", BOARD, PALETTE, footer=True),
     _action("mentions", "m", "m", "mentions of you", "mentions", BOARD, PALETTE, footer=True),
     _action("undo", "u,ctrl+z", "u / ctrl+z", "undo your latest change", "undo", BOARD, CARD,
