@@ -36,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
         rows = [Content.styled(f"{keys:<23}", "bold") + Content(what)
                 for keys, what in help_rows(self.moved)]
         rows.append(Content.styled(f"{'card pane':<23}", "bold $accent")
-                    + Content("a log · e edit · t box · o outcome · b block · q back"))
+                    + Content("a log · e edit · t box · o outcome · b block"))
         rows.append(Content.styled(f"{'form or dialog':<23}", "bold $accent")
                     + Content(" · ".join(f"{keys.split(' /')[0]} {word}"
                                          for keys, _, word in FORM_KEYS)))
