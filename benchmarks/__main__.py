@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.build import build
@@ -99,19 +100,29 @@ def list_json(db: Path | str, runs: int) -> float:
     return statistics.median(times[1:])
 
 
+def idle_cpu(app: PtyApp, idle: float, during: Callable[[], object] = lambda: None
+             ) -> tuple[float, float]:
+    """CPU while idle (% of one core) from 3 s after the board settled, over ``idle``
+    seconds; ``during`` is called at the start of the idle time (its result is dropped), and
+    the idle seconds are returned too."""
+    app.settle()
+    warm = time.perf_counter()
+    while time.perf_counter() - warm < 3.0:
+        app.pump(0.1)
+    during()
+    cpu0, t0 = app.cpu_seconds(), time.perf_counter()
+    while time.perf_counter() - t0 < idle:
+        app.pump(0.1)
+    elapsed = time.perf_counter() - t0
+    return 100 * (app.cpu_seconds() - cpu0) / elapsed, elapsed
+
+
 def session(db: Path | None, presses: int, idle: float, repeats: int) -> dict[str, list[float]]:
     """One long run: idle CPU, key latencies, changes from another process."""
     app, _ = start(db)
     out: dict[str, list[float]] = {}
     try:
-        app.settle()
-        warm = time.perf_counter()
-        while time.perf_counter() - warm < 3.0:
-            app.pump(0.1)
-        cpu0, t0 = app.cpu_seconds(), time.perf_counter()
-        while time.perf_counter() - t0 < idle:
-            app.pump(0.1)
-        out["idle"] = [100 * (app.cpu_seconds() - cpu0) / (time.perf_counter() - t0)]
+        out["idle"] = [idle_cpu(app, idle)[0]]
         cards = db is not None and build_has_cards(db)
         # on an empty board j/k have no card to go to, and rightly draw nothing
         keys = [b"l", b"h", b"j", b"k"] if db is None or cards else [b"l", b"h"]

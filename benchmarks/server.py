@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.__main__ import QUIT, first_paint, list_json, pct, start
+from benchmarks.__main__ import QUIT, first_paint, idle_cpu, list_json, pct, start
 from benchmarks.build import NOW, board_data
 from tkanban.core import board as ops
 from tkanban.core.store import Store
@@ -49,18 +49,12 @@ def moves_seen(where: Path | str, repeats: int, idle: float,
     app, _ = start(where)  # type: ignore[arg-type]
     out: dict[str, list[float]] = {}
     try:
-        app.settle()
-        warm = time.perf_counter()
-        while time.perf_counter() - warm < 3.0:
-            app.pump(0.1)
-        before = statements() if callable(statements) else None
-        cpu0, t0 = app.cpu_seconds(), time.perf_counter()
-        while time.perf_counter() - t0 < idle:
-            app.pump(0.1)
-        elapsed = time.perf_counter() - t0
-        out["idle"] = [100 * (app.cpu_seconds() - cpu0) / elapsed]
-        if callable(statements):
-            out["queries"] = [(statements() - before) * 60 / elapsed]
+        counted: list[int] = []
+        cpu, elapsed = idle_cpu(app, idle, lambda: callable(statements) and counted.append(
+            statements()))
+        out["idle"] = [cpu]
+        if counted and callable(statements):
+            out["queries"] = [(statements() - counted[0]) * 60 / elapsed]
         delays = []
         for card_id in movers:
             since = len(app.output)
