@@ -4,7 +4,7 @@ it spent blocked can be counted (``retro.blocked_spans``)."""
 
 from __future__ import annotations
 
-from tkanban.core.board import _for_write, _info, _lanes, _log, _touch
+from tkanban.core.board import _for_write, _info_now, _log, _touch
 from tkanban.core.errors import ValidationError
 from tkanban.core.records import CardInfo
 from tkanban.core.store import Store
@@ -19,7 +19,7 @@ def block_card(store: Store, card_id: int, reason: str, *, author: str,
     with store.write() as session:
         card = _for_write(session, card_id, expected_version)
         if card.blocked == reason:
-            return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+            return _info_now(session, card)
         was = card.blocked
         card.blocked = reason
         now = store.clock()
@@ -28,7 +28,7 @@ def block_card(store: Store, card_id: int, reason: str, *, author: str,
              f"blocked: {reason}" if was is None else f"still blocked, now: {reason}",
              {"reason": reason, "was": was})
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def unblock_card(store: Store, card_id: int, *, author: str,
@@ -44,5 +44,5 @@ def unblock_card(store: Store, card_id: int, *, author: str,
         _touch(session, card, now)
         _log(session, card, author, now, "unblock", f"unblocked (was: {was})", {"reason": was})
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 

@@ -78,6 +78,11 @@ def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
     return card_info([getattr(card, name) for name in CARD_COLUMNS], lanes)
 
 
+def _info_now(session: Session, card: Card) -> CardInfo:
+    """The card as written in this transaction, with its board's lanes read there."""
+    return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+
+
 def _card(session: Session, card_id: int, *, for_update: bool = False) -> Card:
     card = session.get(Card, card_id)
     if card is None or (for_update and card.archived):
@@ -321,7 +326,7 @@ def edit_card(
             _touch(session, card, now)
             _log(session, card, author, now, "edit", "edited " + ", ".join(changed),
                  {"fields": changed})
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def move_card(
@@ -405,7 +410,7 @@ def archive_card(store: Store, card_id: int, *, author: str,
         _touch(session, card, now)
         _log(session, card, author, now, "archive", "archived")
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def add_log(store: Store, card_id: int, text: str, *, author: str,
@@ -450,7 +455,7 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
         _log(session, card, author, now, kind, text, {"from": old, "to": seconds,
                                                       "reason": reason})
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def _record_outcome(session: Session, card: Card, outcome: str, note: str, author: str,
@@ -474,7 +479,7 @@ def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", 
         _record_outcome(session, card, checked, note, author, now)
         _touch(session, card, now)
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:

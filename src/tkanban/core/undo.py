@@ -16,6 +16,7 @@ from tkanban.core.board import (
     _close_gap,
     _for_write,
     _info,
+    _info_now,
     _lane_count,
     _lanes,
     _log,
@@ -91,7 +92,7 @@ def put_timebox(store: Store, card_id: int, seconds: int | None, *, author: str,
              f"time box {format_duration(old)} → {format_duration(seconds)} ({why})",
              {"from": old, "to": seconds, "reason": why})
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def strike_entry(store: Store, entry_id: int, *, struck: bool, author: str) -> CardInfo:
@@ -112,7 +113,7 @@ def strike_entry(store: Store, entry_id: int, *, struck: bool, author: str) -> C
              {"entry": entry_id, "struck": struck})
         _touch(session, card, now)
         session.flush()
-        return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+        return _info_now(session, card)
 
 
 def restore_card(store: Store, card_id: int, *, author: str,
