@@ -48,6 +48,8 @@ class FakeHost:
         self.frames = 0
         self.reads = 0
         self.asked: list[tuple[int, str]] = []
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
 
     def spawn(self, job: Awaitable[None]) -> None:
         self.jobs.append(asyncio.ensure_future(job))
@@ -66,6 +68,12 @@ class FakeHost:
 
     def ask_outcome(self, card: CardInfo, target: LaneInfo) -> None:
         self.asked.append((card.id, target.slug))
+
+    def said(self, message: str) -> None:
+        self.notes.append(message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
 
     async def done(self) -> None:
         await asyncio.gather(*self.jobs)

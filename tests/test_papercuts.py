@@ -92,7 +92,7 @@ def test_counts_are_worded_for_one_and_many(db_path, tmp_path) -> None:
     export = tmp_path / "one.json"
     export.write_text(run_cli("export", db=db_path).stdout)
     result = run_cli("import", str(export), db=tmp_path / "copy.db")
-    assert result.stdout.strip() == "imported 1 board, 1 card, 1 log entry, 0 phases"
+    assert result.stdout.strip() == "imported 1 board, 1 card, 1 log entry, 0 phases, 0 relations"
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tkanban.cli.parser import PROG
+from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.core.text import visible
 from tkanban.paths import default_db_path, resolve_db_path
 
@@ -79,6 +80,8 @@ def _card_line(card: Any, now: float) -> str:
     outcome += "  (archived)" if card.archived else ""
     who = f"  @{card.assignee}" if card.assignee else ""
     who += f"  (blocked: {card.blocked})" if card.blocked else ""
+    who += ("  (waits on " + ", ".join(f"#{i}" for i in card.waiting_on) + ")"
+            if card.waiting_on else "")
     who += f"  labels: {', '.join(card.labels)}" if card.labels else ""
     return f"#{card.id:<5} {card.lane:<25} {card.kind:<10} {card.title}{outcome}{box}{who}"
 
@@ -164,6 +167,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
             for s in detail.criteria_status()
         ]
         data["log"] = [entry.to_json() for entry in detail.entries]
+        data["related"] = [related.to_json() for related in detail.related]
+        data["grew_out_of"] = [related.to_json() for related in detail.chain]
         _json(data)
         return
     lines = [f"#{card.id} {card.title}", f"  kind:     {card.kind}", f"  lane:     {card.lane}",
@@ -189,6 +194,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
                                                       if card.conclusion else ""))
     if card.archived:
         lines.append("  archived")
+    lines += relation_lines(detail)
     if card.description:
         lines += ["", *("  " + line for line in card.description.splitlines())]
     lines += ["", "research log:"]
@@ -208,6 +214,9 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
                      position=None if args.position is None else max(args.position - 1, 0),
                      outcome=args.outcome, conclusion=args.note)
     _out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
+    warning = card.waiting_warning(card.lane_slug)
+    if warning:
+        print(f"{PROG}: warning: {visible(warning, multiline=False)}", file=sys.stderr)
 
 
 def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
@@ -341,7 +350,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
     counts = import_json(ctx.store, args.export)
     print(f"imported {plural(counts['boards'], 'board')}, {plural(counts['cards'], 'card')}, "
           f"{plural(counts['log'], 'log entry', 'log entries')}, "
-          f"{plural(counts['phases'], 'phase')}")
+          f"{plural(counts['phases'], 'phase')}, {plural(counts['relations'], 'relation')}")
 
 
 def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
@@ -484,6 +493,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "add": cmd_add, "list": cmd_list, "show": cmd_show, "move": cmd_move, "log": cmd_log,
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "restore": cmd_restore,
     "timebox": cmd_timebox, "block": cmd_block, "unblock": cmd_block,
+    "relate": cmd_relate, "unrelate": cmd_unrelate,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

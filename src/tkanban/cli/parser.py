@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lane", help="only this lane")
     p.add_argument("--filter", metavar="TEXT",
                    help="as / in the board: words, @user, kind:hypothesis, label:data, "
-                   "blocked, overdue")
+                   "blocked, waiting, overdue")
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.add_argument("--archived", action="store_true",
                    help="include archived cards (marked archived; 'tkanban restore ID' puts "
@@ -112,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("unblock", "take the block off a card")
     p.add_argument("id", type=int)
+
+    relations = ("RELATION is blocks, blocked-by, follows (grew out of the other's result), "
+                 "followed-by, relates-to, duplicates or duplicated-by; two words work too "
+                 "('blocked by').")
+    p = command("relate", "tie one card to another: 'relate 3 blocks 5', 'relate 9 follows 4'",
+                epilog=relations + " A card whose blockers are not in Done waits; a loop of "
+                "blocks or follows is refused.")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("words", nargs="+", metavar="RELATION OTHER_ID")
+
+    p = command("unrelate", "untie two cards: 'unrelate 3 blocks 5', or every tie: "
+                "'unrelate 3 5'", epilog=relations)
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("words", nargs="+", metavar="[RELATION] OTHER_ID")
 
     p = command("reorder", "put a card at a place in its lane (1 = top priority)")
     p.add_argument("id", type=int)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
 from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta
+from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Relation
 from tkanban.core.queries import (
     CARD_COLUMNS,
     ENTRY_COLUMNS,
@@ -30,6 +30,7 @@ from tkanban.core.queries import (
     has_board,
     history,
     lanes_of,
+    links_in,
     list_cards,
     load_board,
     load_lanes,
@@ -74,13 +75,28 @@ def _lanes(session: Session, bid: int) -> list[LaneInfo]:
     return lanes_of(Store.session_sql(session), bid)
 
 
-def _info(card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
-    return card_info([getattr(card, name) for name in CARD_COLUMNS], lanes)
+def _info(session: Session, card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
+    """The card as written in this transaction, with its relations read there."""
+    session.flush()
+    links = links_in(Store.session_sql(session), card.board_id, list(lanes.values()),
+                     card.id or 0)
+    return card_info([getattr(card, name) for name in CARD_COLUMNS], lanes, links)
 
 
 def _info_now(session: Session, card: Card) -> CardInfo:
     """The card as written in this transaction, with its board's lanes read there."""
-    return _info(card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+    return _info(session, card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+
+
+def _waiters_changed(session: Session, card: Card) -> None:
+    """The cards ``card`` blocks now wait on it or no longer do (it entered or left Done, or
+    the board): a live board must redraw them (``changes_since``)."""
+    session.execute(
+        update(Card)
+        .where(col(Card.id).in_(select(Relation.to_id).where(Relation.from_id == card.id,
+                                                             Relation.kind == "blocks")))
+        .values(changed_seq=_next_seq(session))
+    )
 
 
 def _card(session: Session, card_id: int, *, for_update: bool = False) -> Card:
@@ -293,7 +309,7 @@ def add_card(
         session.flush()
         _log(session, card, author, now, "create", f"created in {target.name}",
              {"lane": target.slug})
-        return _info(card, {lane.id: lane for lane in lanes})
+        return _info(session, card, {lane.id: lane for lane in lanes})
 
 
 def edit_card(
@@ -386,9 +402,11 @@ def move_card(
                 card.clock_stop = None
             _log(session, card, author, now, "move", f"moved from {source.name} to {target.name}",
                  {"from": source.slug, "to": target.slug})
+            if DONE in (source.slug, target.slug):
+                _waiters_changed(session, card)
         _touch(session, card, now)
         session.flush()
-        return _info(card, by_id)
+        return _info(session, card, by_id)
 
 
 def reorder_card(store: Store, card_id: int, position: int, *, author: str,
@@ -408,6 +426,7 @@ def archive_card(store: Store, card_id: int, *, author: str,
         card.archived = True
         now = store.clock()
         _touch(session, card, now)
+        _waiters_changed(session, card)
         _log(session, card, author, now, "archive", "archived")
         session.flush()
         return _info_now(session, card)

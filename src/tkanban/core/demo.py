@@ -1,11 +1,14 @@
-"""A realistic example board: hypothesis stories, tasks, logs, mentions and time boxes."""
+"""A realistic example board: hypothesis stories, tasks, logs, mentions, time boxes, labels,
+a blocked card and relations (a hypothesis grown out of an invalidated one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tkanban.core import board as ops
+from tkanban.core.blocked import block_card
 from tkanban.core.errors import ValidationError
+from tkanban.core.relations import relate
 from tkanban.core.store import Store
 from tkanban.core.timebox import Clock, parse_duration
 
@@ -61,7 +64,20 @@ _CARDS: list[dict] = [
     dict(title="Review the label guide with the claims team", kind="task", timebox="2d",
          assignee="bob", author="bob", path=[("review-hypothesis", 26)],
          logs=[(25, "bob", "Draft v3 shared; waiting for comments from @priya.", {})]),
+    dict(title="We believe depot congestion features will lift delivery-time AUC above 0.80",
+         kind="hypothesis", criteria="auc > 0.80", timebox="3d", assignee="dave",
+         author="dave", path=[], logs=[(28, "dave", "Weather failed; congestion at the depot "
+                                       "is what the drivers talk about.", {})]),
 ]
+LABELS = {0: ["claims", "nlp"], 1: ["claims", "explain"], 2: ["delivery"], 3: ["defects"],
+          4: ["data"], 5: ["serving"], 6: ["demo"], 7: ["labelling"],
+          8: ["claims", "labelling"], 9: ["delivery"]}
+"""Labels of the demo cards, by their place in ``_CARDS``."""
+RELATIONS = [(6, "blocked-by", 5), (9, "follows", 2), (7, "follows", 0),
+             (7, "relates-to", 8)]
+"""(card, relation, card) between demo cards, by their place in ``_CARDS``."""
+BLOCKED = {8: "comments from the claims team"}
+"""Blocked demo cards, by their place in ``_CARDS``, and why."""
 
 
 def fill_demo(store: Store, board: str) -> int:
@@ -74,6 +90,7 @@ def fill_demo(store: Store, board: str) -> int:
     real_clock = store.clock
     now = real_clock()
     events: list[tuple[float, int, str, tuple]] = []
+    ids: dict[int, int] = {}
     try:
         by_start = sorted(_CARDS, key=lambda spec: -_first_hours(spec))
         for order, spec in enumerate(by_start):
@@ -81,7 +98,9 @@ def fill_demo(store: Store, board: str) -> int:
             card = ops.add_card(store, board, spec["title"], author=spec["author"],
                                 kind=spec["kind"], criteria=spec.get("criteria", ""),
                                 timebox_seconds=parse_duration(spec["timebox"]),
-                                assignee=spec["assignee"])
+                                assignee=spec["assignee"],
+                                labels=LABELS.get(_CARDS.index(spec), []))
+            ids[_CARDS.index(spec)] = card.id
             outcome, note = spec.get("outcome", (None, None))
             mover = spec["assignee"] or "priya"
             for lane, hours in spec["path"]:
@@ -100,6 +119,11 @@ def fill_demo(store: Store, board: str) -> int:
                 card_id, lane, mover, outcome, note = payload
                 ops.move_card(store, card_id, lane, author=mover, outcome=outcome,
                               conclusion=note)
+        store.clock = _fixed(now - 2 * HOUR)
+        for first, said, second in RELATIONS:
+            relate(store, ids[first], said, ids[second], author="priya")
+        for index, reason in BLOCKED.items():
+            block_card(store, ids[index], reason, author="bob")
     finally:
         store.clock = real_clock
     ops.set_wip_limit(store, board, "test-hypothesis", 2)

@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticError
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.hypothesis import OUTCOMES, parse_criteria
-from tkanban.core.records import DONE, KINDS, TODO
+from tkanban.core.records import DONE, KINDS, RELATIONS, TODO
 from tkanban.core.text import (
     LINE_MAX,
     LONG_TEXT_MAX,
@@ -32,10 +32,11 @@ from tkanban.core.text import (
 from tkanban.core.timebox import MAX_TIMEBOX
 
 FORMAT = "tkanban-export"
-FORMAT_VERSION = 2
-"""2: cards carry ``labels`` and ``blocked`` (version 1 files are read as cards without)."""
+FORMAT_VERSION = 3
+"""2: cards carry ``labels`` and ``blocked``; 3: boards carry ``relations`` (older files are
+read as boards without them)."""
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
-             "outcome", "strike", "block", "unblock")
+             "outcome", "strike", "block", "unblock", "relate", "unrelate")
 LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: later times cannot be shown as dates."""
 
@@ -183,6 +184,14 @@ class PhaseRow(_Record):
     decided_by: Name | None = None
 
 
+class RelationRow(_Record):
+    from_id: Id
+    kind: Literal[RELATIONS]  # type: ignore[valid-type]
+    to_id: Id
+    author: Name
+    at: Time
+
+
 class BoardRecord(_Record):
     name: Name
     created_at: Time
@@ -190,6 +199,7 @@ class BoardRecord(_Record):
     cards: list[CardRow] = []
     log: list[LogRow] = []
     phases: list[PhaseRow] = []
+    relations: list[RelationRow] = []
 
 
 class Export(_Record):
@@ -290,7 +300,47 @@ def _check_references(export: Export) -> None:
         for i, entry in enumerate(board.log):
             if entry.card_id not in cards:
                 raise _fail(f"{at}.log[{i}].card_id", f"no card #{entry.card_id} in this board")
+        _check_relations(board.relations, cards, f"{at}.relations")
         _unique(board.phases, "id", f"{at}.phases", phase_ids)
         running = [i for i, phase in enumerate(board.phases) if phase.ended_at is None]
         if len(running) > 1:
             raise _fail(f"{at}.phases[{running[1]}]", "a second phase still running")
+
+
+def _check_relations(relations: list[Any], cards: set[int], where: str) -> None:
+    """Relations between cards of the board, each once, and no loop of ``blocks`` or
+    ``follows`` (the board would show a card waiting on itself)."""
+    seen: set[tuple[int, str, int]] = set()
+    edges: dict[str, dict[int, list[int]]] = {"blocks": {}, "follows": {}}
+    for i, rel in enumerate(relations):
+        for end in ("from_id", "to_id"):
+            if getattr(rel, end) not in cards:
+                raise _fail(f"{where}[{i}].{end}", f"no card #{getattr(rel, end)} in this board")
+        if rel.from_id == rel.to_id:
+            raise _fail(f"{where}[{i}]", f"card #{rel.from_id} related to itself")
+        key = (rel.from_id, rel.kind, rel.to_id)
+        if key in seen or (rel.kind == "relates" and (rel.to_id, rel.kind, rel.from_id) in seen):
+            raise _fail(f"{where}[{i}]", "this relation appears twice")
+        if rel.kind == "duplicates" and (rel.to_id, rel.kind, rel.from_id) in seen:
+            raise _fail(f"{where}[{i}]", "two cards that duplicate each other")
+        seen.add(key)
+        if rel.kind in edges:
+            edges[rel.kind].setdefault(rel.from_id, []).append(rel.to_id)
+    for kind, graph in edges.items():
+        state: dict[int, int] = {}  # 1: on the current path, 2: done
+        for start in sorted(graph):
+            if state.get(start):
+                continue
+            stack = [(start, iter(graph[start]))]
+            state[start] = 1
+            while stack:
+                node, nexts = stack[-1]
+                step = next(nexts, None)
+                if step is None:
+                    state[node] = 2
+                    stack.pop()
+                elif state.get(step) == 1:
+                    raise _fail(where, f"#{step} {kind} itself through #{node}: a loop")
+                elif not state.get(step):
+                    state[step] = 1
+                    stack.append((step, iter(graph.get(step, ()))))

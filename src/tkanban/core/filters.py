@@ -3,8 +3,9 @@
 Words match the title, description and criteria (case-insensitive, all words must match);
 ``@name`` matches the assignee or author, and cards whose log mentions them (``mentioned``,
 the ids the store finds for ``users``); ``kind:hypothesis`` / ``kind:task`` the kind;
-``overdue`` cards whose time box has run out; ``blocked`` blocked cards; ``label:data`` cards
-labelled ``data`` (all labels named must be on the card).
+``overdue`` cards whose time box has run out; ``blocked`` blocked cards; ``waiting`` cards
+whose blockers are not in Done; ``label:data`` cards labelled ``data`` (all labels named must
+be on the card).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ class CardFilter:
     overdue: bool = False
     blocked: bool = False
     labels: list[str] = field(default_factory=list)
+    waiting: bool = False
     mentioned: frozenset[int] = frozenset()
     """Cards whose research log mentions one of ``users`` (looked up in the store)."""
 
     @property
     def empty(self) -> bool:
         return not (self.words or self.users or self.kinds or self.overdue or self.blocked
-                    or self.labels)
+                    or self.labels or self.waiting)
 
     def matcher(self, now: float) -> Callable[[CardInfo], bool]:
         def match(card: CardInfo) -> bool:
@@ -44,6 +46,8 @@ class CardFilter:
                 return False
             if self.blocked and not card.blocked:
                 return False
+            if self.waiting and not card.waiting_on:
+                return False
             if any(label not in card.labels for label in self.labels):
                 return False
             return not self.overdue or card.overdue(now)
@@ -52,7 +56,7 @@ class CardFilter:
 
 
 def parse_filter(text: str) -> CardFilter:
-    words, users, kinds, labels, overdue, blocked = [], [], [], [], False, False
+    words, users, kinds, labels, overdue, blocked, waiting = [], [], [], [], False, False, False
     for token in text.split():
         low = token.casefold()
         if low.startswith("@") and len(low) > 1:
@@ -66,6 +70,8 @@ def parse_filter(text: str) -> CardFilter:
             overdue = True
         elif low == "blocked":
             blocked = True
+        elif low == "waiting":
+            waiting = True
         else:
             words.append(low)
-    return CardFilter(words, users, kinds, overdue, blocked, labels)
+    return CardFilter(words, users, kinds, overdue, blocked, labels, waiting)

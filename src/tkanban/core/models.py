@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from tkanban.core.records import DONE, KINDS, LANES, TODO
 
 __all__ = ["DONE", "KINDS", "LANES", "TODO", "Board", "Card", "Lane", "LogEntry", "Mention",
-           "Meta", "Phase"]
+           "Meta", "Phase", "Relation"]
 
 
 class Meta(SQLModel, table=True):
@@ -103,3 +103,15 @@ class Phase(SQLModel, table=True):
     note: str = ""
     author: str
     decided_by: str | None = None
+
+
+class Relation(SQLModel, table=True):
+    """One card's tie to another, read from ``from_id``: it blocks, follows (grew out of),
+    relates to or duplicates ``to_id`` (``relations``)."""
+
+    __tablename__ = "relation"
+    from_id: int = Field(foreign_key="card.id", primary_key=True)
+    kind: str = Field(primary_key=True)
+    to_id: int = Field(foreign_key="card.id", primary_key=True)
+    author: str
+    at: float

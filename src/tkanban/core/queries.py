@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from tkanban.core.errors import NotFoundError
 from tkanban.core.records import (
     DEFAULT_BOARD,
     DONE,
+    RELATIONS,
+    SIDES,
     TODO,
     BoardSnapshot,
     CardDetail,
@@ -30,6 +33,7 @@ from tkanban.core.records import (
     MentionInfo,
     PhaseInfo,
     PhaseRef,
+    Related,
     resolve_lane,
 )
 from tkanban.core.store import Sql, Store
@@ -66,20 +70,58 @@ def lanes_of(conn: Sql, bid: int) -> list[LaneInfo]:
     return [LaneInfo(r[0], r[1], r[2], i + 1, r[3]) for i, r in enumerate(rows)]
 
 
-def card_info(row: Sequence[Any], lanes: dict[int, LaneInfo]) -> CardInfo:
+@dataclass
+class Links:
+    """The relations of a board's cards (or of one card), as each card says them, and the
+    cards each one waits on (its blockers not in Done)."""
+
+    of: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    waiting: dict[int, list[int]] = field(default_factory=dict)
+
+
+def links_in(conn: Sql, bid: int, lanes: Sequence[LaneInfo],
+             card_id: int | None = None) -> Links:
+    """The relations of the board ``bid`` (only those of ``card_id`` when given)."""
+    sql = ("SELECT r.from_id, r.kind, r.to_id, f.lane_id, f.archived FROM relation r "
+           "JOIN card f ON f.id = r.from_id WHERE ")
+    if card_id is None:
+        rows = conn.execute(sql + "f.board_id = ?", (bid,)).fetchall()
+    else:
+        rows = conn.execute(sql + "(r.from_id = ? OR r.to_id = ?)", (card_id, card_id)).fetchall()
+    if not rows:
+        return Links()
+    done = {lane.id for lane in lanes if lane.slug == DONE}
+    order: dict[int, list[tuple[int, int, int, str]]] = {}
+    waiting: dict[int, list[int]] = {}
+    for from_id, kind, to_id, lane_id, archived in rows:
+        rank = RELATIONS.index(kind)
+        first, second = SIDES[kind]
+        order.setdefault(from_id, []).append((rank, 0, to_id, first))
+        order.setdefault(to_id, []).append((rank, 1, from_id, second))
+        if kind == "blocks" and lane_id not in done and not archived:
+            waiting.setdefault(to_id, []).append(from_id)
+    return Links({cid: [(phrase, other) for _, _, other, phrase in sorted(items)]
+                  for cid, items in order.items()},
+                 {cid: sorted(ids) for cid, ids in waiting.items()})
+
+
+def card_info(row: Sequence[Any], lanes: dict[int, LaneInfo],
+              links: Links | None = None) -> CardInfo:
     """A card from its ``CARD_COLUMNS`` values (a query row, or an ORM object's fields)."""
     (cid, title, kind, lane_id, position, outcome, conclusion, description, criteria,
      timebox, start, stop, author, assignee, archived, created, updated, version,
      log_count, changed_seq, labels, blocked) = row
     lane = lanes[lane_id]
+    tied = links.of.get(cid, ()) if links else ()
+    waits = links.waiting.get(cid, ()) if links else ()
     return CardInfo(cid, title, kind, lane.name, lane.slug, lane.number, position, outcome,
                     conclusion, description, criteria, timebox, start, stop, author, assignee,
                     bool(archived), created, updated, version, log_count, changed_seq,
-                    tuple(labels.split()), blocked)
+                    tuple(labels.split()), blocked, tuple(tied), tuple(waits))
 
 
-def _cards(rows: list[Any], lanes: dict[int, LaneInfo]) -> list[CardInfo]:
-    return [card_info(row, lanes) for row in rows]
+def _cards(rows: list[Any], lanes: dict[int, LaneInfo], links: Links | None) -> list[CardInfo]:
+    return [card_info(row, lanes, links) for row in rows]
 
 
 def entry_info(row: Sequence[Any], mentions: list[str]) -> EntryInfo:
@@ -116,7 +158,8 @@ def list_cards(store: Store, board: str = DEFAULT_BOARD, *, lane: str | int | No
         if not include_archived:
             sql += " AND archived = ?"
             args.append(False)
-        cards = _cards(conn.execute(sql, args).fetchall(), {ln.id: ln for ln in lanes})
+        cards = _cards(conn.execute(sql, args).fetchall(), {ln.id: ln for ln in lanes},
+                       links_in(conn, bid, lanes))
     return sorted(cards, key=lambda c: (c.lane_number, c.archived,
                                         -c.position if c.lane_slug == DONE else c.position, c.id))
 
@@ -136,6 +179,7 @@ def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None 
         lanes = lanes_of(conn, bid)
         by_id = {lane.id: lane for lane in lanes}
         seq = _seq(conn)
+        links = links_in(conn, bid, lanes)
         loaded: dict[str, LaneCards] = {}
         for lane in lanes:
             if slugs is not None and lane.slug not in slugs:
@@ -146,7 +190,7 @@ def load_lanes(store: Store, board: str = DEFAULT_BOARD, slugs: set[str] | None 
                 f"SELECT {_CARD} FROM card WHERE lane_id = ? AND archived = ? "
                 f"ORDER BY position {order}" + ("" if limit is None else f" LIMIT {limit:d}"),
                 (lane.id, False)).fetchall()
-            cards = _cards(rows, by_id)
+            cards = _cards(rows, by_id, links)
             total = len(cards)
             if limit is not None and total == limit:
                 total = conn.execute("SELECT count(*) FROM card WHERE lane_id = ? AND "
@@ -183,8 +227,10 @@ def get_card(store: Store, card_id: int) -> CardDetail:
                            (card_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no card #{card_id}")
-        lanes = {lane.id: lane for lane in lanes_of(conn, row[-1])}
-        card = _cards([row[:-1]], lanes)[0]
+        bid = row[-1]
+        board_lanes = lanes_of(conn, bid)
+        lanes = {lane.id: lane for lane in board_lanes}
+        card = card_info(row[:-1], lanes, links_in(conn, bid, board_lanes, card_id))
         mentions: dict[int, list[str]] = {}
         for entry_id, user in conn.execute(
                 'SELECT m.entry_id, m."user" FROM mention m JOIN log_entry e ON e.id = '
@@ -193,7 +239,48 @@ def get_card(store: Store, card_id: int) -> CardDetail:
         entries = [entry_info(r, mentions.get(r[0], [])) for r in conn.execute(
             f"SELECT {', '.join(ENTRY_COLUMNS)} FROM log_entry WHERE card_id = ? ORDER BY id",
             (card_id,))]
-    return CardDetail(card, entries)
+        related = related_cards(conn, card.links, lanes)
+        chain = _chain(conn, card_id, lanes)
+    return CardDetail(card, entries, related, chain)
+
+
+_RELATED = "SELECT id, title, kind, lane_id, outcome, archived FROM card WHERE id IN "
+
+
+def related_cards(conn: Sql, links: Sequence[tuple[str, int]],
+                  lanes: dict[int, LaneInfo]) -> list[Related]:
+    """The cards at the other end of ``links``, in their order."""
+    if not links:
+        return []
+    ids = sorted({other for _, other in links})
+    rows = {r[0]: r for r in conn.execute(
+        _RELATED + f"({', '.join('?' for _ in ids)})", ids).fetchall()}
+    out = []
+    for phrase, other in links:
+        cid, title, kind, lane_id, outcome, archived = rows[other]
+        lane = lanes[lane_id]
+        out.append(Related(phrase, cid, title, kind, lane.name, lane.slug, outcome,
+                           bool(archived)))
+    return out
+
+
+CHAIN_MAX = 50
+"""How far back the card pane follows a chain of hypotheses."""
+
+
+def _chain(conn: Sql, card_id: int, lanes: dict[int, LaneInfo]) -> list[Related]:
+    """What this card grew out of, and what that grew out of …: the first card first. A
+    card following several follows the oldest of them."""
+    seen, ids, at = {card_id}, list[int](), card_id
+    while len(ids) < CHAIN_MAX:
+        row = conn.execute("SELECT min(to_id) FROM relation WHERE from_id = ? AND "
+                           "kind = 'follows'", (at,)).fetchone()
+        if row is None or row[0] is None or row[0] in seen:
+            break
+        at = row[0]
+        seen.add(at)
+        ids.append(at)
+    return related_cards(conn, [("follows", i) for i in reversed(ids)], lanes)
 
 
 def mentions_of(store: Store, user: str, board: str = DEFAULT_BOARD) -> list[MentionInfo]:

@@ -39,6 +39,32 @@ def needs_outcome(kind: str, outcome: str | None, source: str | None, target: st
     return target == DONE and source != DONE and kind == "hypothesis" and not outcome
 
 
+RELATIONS = ("blocks", "follows", "relates", "duplicates")
+"""How one card can tie to another, read from the first: it blocks the other (which waits
+until it is in Done), follows it (grew out of its result), relates to it, or duplicates it."""
+
+SIDES = {"blocks": ("blocks", "blocked-by"), "follows": ("follows", "followed-by"),
+         "relates": ("relates-to", "relates-to"), "duplicates": ("duplicates", "duplicated-by")}
+"""A relation as each of its two cards says it: (from the first, from the second)."""
+
+PHRASES = {"blocks": ("blocks", False), "blocked-by": ("blocks", True),
+           "follows": ("follows", False), "followed-by": ("follows", True),
+           "relates-to": ("relates", False), "relates": ("relates", False),
+           "duplicates": ("duplicates", False), "duplicated-by": ("duplicates", True)}
+"""What a user may say between two cards (``A blocked-by B``): the stored relation, and
+whether it reads from B to A."""
+
+
+def parse_relation(words: str) -> tuple[str, bool]:
+    """``blocked by`` / ``blocked-by`` / ``Blocks`` → (stored kind, reversed)."""
+    phrase = "-".join(words.lower().replace("_", " ").replace("-", " ").split())
+    if phrase not in PHRASES:
+        raise ValidationError(
+            f"no relation {words!r}: say blocks, blocked-by, follows, followed-by, "
+            "relates-to, duplicates or duplicated-by", "relation")
+    return PHRASES[phrase]
+
+
 @dataclass(frozen=True)
 class LaneInfo:
     id: int
@@ -78,6 +104,19 @@ class CardInfo:
     labels: tuple[str, ...] = ()
     blocked: str | None = None
     """Why the card is blocked (``tkanban block``); None when it is not."""
+    links: tuple[tuple[str, int], ...] = ()
+    """Its relations as it says them (``("blocked-by", 12)``), in the order of ``SIDES``."""
+    waiting_on: tuple[int, ...] = ()
+    """The cards that block it and are not in Done (nor archived): it waits on them."""
+
+    def waiting_warning(self, target: str) -> str | None:
+        """What to tell someone putting this card in the lane ``target`` while it waits on
+        its blockers (a soft rule, like a WIP limit): None when it waits on nothing, or
+        goes (back) to To do."""
+        if not self.waiting_on or target == TODO:
+            return None
+        others = ", ".join(f"#{i}" for i in self.waiting_on)
+        return f"#{self.id} waits on {others}, not in Done yet (moved anyway)"
 
     @property
     def deadline(self) -> float | None:
@@ -122,6 +161,8 @@ class CardInfo:
             "log_count": self.log_count,
             "labels": list(self.labels),
             "blocked": self.blocked,
+            "relations": [{"relation": phrase, "card": other} for phrase, other in self.links],
+            "waiting_on": list(self.waiting_on),
         }
 
 
@@ -151,9 +192,32 @@ class EntryInfo:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A card at the other end of a relation, as the card pane lists it."""
+
+    relation: str
+    """As the pane's card says it: ``blocked-by``, ``follows`` …"""
+    id: int
+    title: str
+    kind: str
+    lane: str
+    lane_slug: str
+    outcome: str | None
+    archived: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"relation": self.relation, "card": self.id, "title": self.title,
+                "kind": self.kind, "lane": self.lane, "outcome": self.outcome,
+                "archived": self.archived}
+
+
+@dataclass(frozen=True)
 class CardDetail:
     card: CardInfo
     entries: list[EntryInfo]
+    related: list[Related] = field(default_factory=list)
+    chain: list[Related] = field(default_factory=list)
+    """The hypotheses this one grew out of (``follows``), the first one first."""
 
     @property
     def struck(self) -> set[int]:

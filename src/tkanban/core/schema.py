@@ -124,10 +124,19 @@ LATER = [
 ALTER TABLE card ADD COLUMN labels TEXT NOT NULL DEFAULT '';
 ALTER TABLE card ADD COLUMN blocked TEXT
 """),
+    Template("""
+CREATE TABLE relation (
+    from_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('blocks', 'follows', 'relates', 'duplicates')),
+    to_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    author TEXT NOT NULL, at $real NOT NULL,
+    PRIMARY KEY (from_id, kind, to_id), CHECK (from_id <> to_id));
+CREATE INDEX ix_relation_to ON relation (to_id, kind)
+"""),
 ]
 """Migrations after ``BASE_VERSION``, for both engines (with each engine's words): schema 4
 gives cards free labels (space-separated, sorted) and a blocked reason (null when not
-blocked)."""
+blocked); schema 5 relates cards (``relations``: "A blocks B", "A follows B" …)."""
 
 SCHEMA_VERSION = BASE_VERSION + len(LATER)
 
@@ -179,7 +188,7 @@ INSERT INTO meta (key, value) VALUES ('change_seq', '0')
 """Schema ``BASE_VERSION`` whole, with each engine's words for an id, a time and a name that
 sorts the same everywhere (byte order): a new database gets it, then ``LATER``."""
 
-TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase")
+TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase", "relation")
 """tkanban's tables: a database holding one of these names and no tkanban marks belongs to
 another application."""
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, col, select
 from tkanban import __version__
 from tkanban.core.errors import ValidationError
 from tkanban.core.exchange import FORMAT, FORMAT_VERSION, Export, parse_export
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Phase
+from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Phase, Relation
 from tkanban.core.queries import get_card, list_cards
 from tkanban.core.schema import SCHEMA_VERSION, find_mentions
 from tkanban.core.store import Store
@@ -50,6 +50,10 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
             phases = session.exec(
                 select(Phase).where(Phase.board_id == board.id).order_by(col(Phase.id))
             ).all()
+            relations = session.exec(
+                select(Relation).where(col(Relation.from_id).in_(card_ids))
+                .order_by(col(Relation.from_id), col(Relation.kind), col(Relation.to_id))
+            ).all()
             out.append({
                 "name": board.name,
                 "created_at": board.created_at,
@@ -57,6 +61,7 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
                 "cards": [_row(r, ("board_id",)) for r in cards],
                 "log": [_row(r) for r in entries],
                 "phases": [_row(r, ("board_id",)) for r in phases],
+                "relations": [_row(r) for r in relations],
             })
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "schema": SCHEMA_VERSION,
             "tkanban": __version__, "boards": out}
@@ -69,7 +74,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
     that) and written in one transaction: all of it or, on any problem or interruption,
     nothing."""
     export = data if isinstance(data, Export) else parse_export(data)
-    counts = {"boards": 0, "cards": 0, "log": 0, "phases": 0}
+    counts = {"boards": 0, "cards": 0, "log": 0, "phases": 0, "relations": 0}
     with store.write() as session:
         if session.exec(select(func.count()).select_from(Card)).one():
             raise ValidationError(
@@ -106,6 +111,8 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
                         for user in find_mentions(e.text)]
             if mentions:
                 session.execute(insert(Mention), mentions)
+            if record.relations:
+                session.execute(insert(Relation), [rel.model_dump() for rel in record.relations])
             if record.phases:
                 session.execute(insert(Phase), [{**phase.model_dump(), "board_id": board.id}
                                                 for phase in record.phases])
@@ -113,6 +120,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
             counts["cards"] += len(cards)
             counts["log"] += len(entries)
             counts["phases"] += len(record.phases)
+            counts["relations"] += len(record.relations)
         seq = session.get(Meta, "change_seq")
         if seq is not None and int(seq.value) < top_seq:
             seq.value = str(top_seq)
@@ -159,6 +167,13 @@ def export_markdown(store: Store, board: str, now: float) -> str:
             if left is not None:
                 box += " (over)" if card.overdue(now) else ""
             facts.append(box)
+        if card.labels:
+            facts.append(f"- labels: {markdown(', '.join(card.labels))}")
+        if card.blocked:
+            facts.append(f"- blocked: {markdown(card.blocked)}")
+        for related in detail.related:
+            facts.append(f"- {related.relation.replace('-', ' ')}: #{related.id} "
+                         f"{markdown(related.title)}")
         if card.outcome:
             facts.append(f"- outcome: **{card.outcome}**"
                          + (f": {markdown(card.conclusion)}" if card.conclusion else ""))

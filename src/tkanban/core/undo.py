@@ -22,10 +22,11 @@ from tkanban.core.board import (
     _log,
     _open_gap,
     _touch,
+    _waiters_changed,
 )
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.models import Card, LogEntry
-from tkanban.core.records import CardInfo, resolve_lane
+from tkanban.core.records import DONE, CardInfo, resolve_lane
 from tkanban.core.store import Store
 from tkanban.core.text import clean_name
 from tkanban.core.timebox import format_duration
@@ -67,6 +68,8 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
             _log(session, card, author, now, "move",
                  f"moved back from {source.name} to {target.name} ({why})",
                  {"from": source.slug, "to": target.slug})
+            if DONE in (source.slug, target.slug):
+                _waiters_changed(session, card)
         if (card.outcome, card.conclusion) != (state.outcome, state.conclusion):
             text = (f"{state.outcome}" + (f": {state.conclusion}" if state.conclusion else "")
                     if state.outcome else "outcome withdrawn") + f" ({why})"
@@ -76,7 +79,7 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
         card.clock_start, card.clock_stop = state.clock_start, state.clock_stop
         _touch(session, card, now)
         session.flush()
-        return _info(card, by_id)
+        return _info(session, card, by_id)
 
 
 def put_timebox(store: Store, card_id: int, seconds: int | None, *, author: str,
@@ -131,7 +134,8 @@ def restore_card(store: Store, card_id: int, *, author: str,
         card.archived, card.position = False, 0
         now = store.clock()
         _touch(session, card, now)
+        _waiters_changed(session, card)
         lanes = {lane.id: lane for lane in _lanes(session, card.board_id)}
         _log(session, card, author, now, "restore", f"restored to {lanes[card.lane_id].name}")
         session.flush()
-        return _info(card, lanes)
+        return _info(session, card, lanes)

@@ -300,6 +300,9 @@ class TkanbanApp(App[None]):
     def said(self, message: str) -> None:
         self.notify(visible(message), markup=False, timeout=4)
 
+    def warn(self, message: str) -> None:
+        self.notify(visible(message), severity="warning", markup=False, timeout=6)
+
     def show_mentions_count(self, count: int) -> None:
         self.board_screen.status.mentions = count
         self.board_screen.status.tick(self.clock())
@@ -322,7 +325,7 @@ class TkanbanApp(App[None]):
 
     @on(msg.OpenCard)
     def _open_card(self, message: msg.OpenCard) -> None:
-        self.flows.detail(message.card)
+        self.flows.detail(message.card.id)
 
     @on(msg.EditCard)
     def _edit_card(self, message: msg.EditCard) -> None:
@@ -339,6 +342,18 @@ class TkanbanApp(App[None]):
     @on(msg.ToggleBlock)
     def _block(self, message: msg.ToggleBlock) -> None:
         self.flows.toggle_block(message.card)
+
+    @on(msg.OpenCardId)
+    def _open_related(self, message: msg.OpenCardId) -> None:
+        self.flows.detail(message.card_id)
+
+    @on(msg.RelateCard)
+    def _relate(self, message: msg.RelateCard) -> None:
+        self.flows.relate_form(message.card)
+
+    @on(msg.Unrelate)
+    def _unrelate(self, message: msg.Unrelate) -> None:
+        self.flows.unrelate(message.card, message.related)
 
     @on(msg.RecordOutcome)
     def _outcome(self, message: msg.RecordOutcome) -> None:

@@ -32,6 +32,7 @@ from tkanban.tui.messages import (
     NewCard,
     OpenCard,
     RecordOutcome,
+    RelateCard,
     Reload,
     ReorderCard,
     SetTimebox,
@@ -234,6 +235,9 @@ class BoardScreen(Screen[None], SharedActions):
 
     def action_block(self) -> None:
         self._with_card(ToggleBlock)
+
+    def action_relate(self) -> None:
+        self._with_card(RelateCard)
 
     def action_archive(self) -> None:
         self._with_card(ArchiveCard)

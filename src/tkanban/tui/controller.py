@@ -71,6 +71,9 @@ class Host(Protocol):
     def said(self, message: str) -> None:
         """Tell the user what happened (``undid: move #12 …``)."""
 
+    def warn(self, message: str) -> None:
+        """A soft rule is bent (a card that waits on others moves on): say so."""
+
 
 Read = tuple[list[LaneInfo], dict[str, LaneCards], int, PhaseInfo | None, int]
 
@@ -218,6 +221,8 @@ class BoardController:
         if needs_outcome(card.kind, card.outcome, card.lane_slug, target.slug):
             self.host.ask_outcome(card, target)
             return
+        if warning := card.waiting_warning(target.slug):
+            self.host.warn(warning)
 
         def move(store: Store) -> CardInfo:
             # the ORM behind the write is imported here, in the writing thread: a key pressed

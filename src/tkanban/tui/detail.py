@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from tkanban.core.hypothesis import suggests_validated
-from tkanban.core.records import CardDetail
+from tkanban.core.records import CardDetail, Related
 from tkanban.core.timebox import countdown, finished, format_duration, local_time, urgency
 from tkanban.tui.actions import CARD, bindings
 from tkanban.tui.lanes import OUTCOME_MARK
 from tkanban.tui.messages import (
     AddLogEntry,
     EditCard,
+    OpenCardId,
     RecordOutcome,
+    RelateCard,
     SetTimebox,
     SharedActions,
     ToggleBlock,
+    Unrelate,
 )
 from tkanban.tui.render import literal
 from tkanban.tui.status import BOX_STYLES, StatusBar
@@ -29,8 +34,38 @@ def _heading(text: str) -> Content:
     return Content.styled(text, "bold $accent")
 
 
+def _state(related: Related) -> Content:
+    """A related card's state: its outcome once it has one, else its lane."""
+    if related.archived:
+        return Content.styled("archived", "$text-muted")
+    if related.outcome:
+        return Content.styled(OUTCOME_MARK[related.outcome], "bold")
+    return Content.styled(related.lane, "$text-muted")
+
+
+def related_line(related: Related) -> Content:
+    """One relation in the pane's list: ``blocked by  #3 To do  Collect labels``."""
+    return (Content.styled(f"{related.relation.replace('-', ' '):<14}", "$text-muted")
+            + Content.styled(f"#{related.id} ", "bold") + _state(related) + Content("  ")
+            + literal(related.title, multiline=False))
+
+
+def chain_content(detail: CardDetail) -> Content:
+    """The hypotheses this card grew out of (``follows``), the first one first, with their
+    outcomes, down to this card."""
+    parts = [_heading("Grew out of")]
+    for depth, link in enumerate(detail.chain):
+        parts.append(Content("  " * depth + ("↳ " if depth else "  "))
+                     + Content.styled(f"#{link.id} ", "bold")
+                     + literal(link.title, multiline=False) + Content("  ") + _state(link))
+    parts.append(Content("  " * len(detail.chain) + "↳ ")
+                 + Content.styled(f"#{detail.card.id} this card", "$text-muted"))
+    return Content("\n").join(parts)
+
+
 def card_content(detail: CardDetail, now: float) -> Content:
-    """The card's facts as one Content, every user value shown literally."""
+    """The card's facts, every user value shown literally; its relations follow in a list of
+    their own (``RelationList``), then ``log_content``."""
     card = detail.card
     parts: list[Content] = [
         Content.styled(f"#{card.id} ", "bold $text-muted") + literal(card.title, "bold"),
@@ -49,6 +84,9 @@ def card_content(detail: CardDetail, now: float) -> Content:
         fact("labels", ", ".join(card.labels))
     if card.blocked:
         fact("blocked", Content.styled("⊘ ", "$error bold") + literal(card.blocked))
+    if card.waiting_on:
+        fact("waiting", Content.styled("⧖ ", "$warning bold") + Content(
+            "on " + ", ".join(f"#{i}" for i in card.waiting_on) + ", not in Done yet"))
     if card.timebox_seconds:
         left = card.remaining(now)
         if left is None:
@@ -75,9 +113,18 @@ def card_content(detail: CardDetail, now: float) -> Content:
         if suggests_validated(statuses) and not card.outcome:
             parts.append(Content.styled("  every criterion is met: record it as validated (o)",
                                         "$success bold"))
+    if detail.chain:
+        parts += [Content(""), chain_content(detail)]
+    return Content("\n").join(parts)
+
+
+def log_content(detail: CardDetail) -> Content:
+    """The card's description, research log and moves."""
+    card = detail.card
+    parts: list[Content] = []
     if card.description:
-        parts += [Content(""), _heading("Description"), literal(card.description)]
-    parts += [Content(""), _heading(f"Research log ({len(detail.entries)})")]
+        parts += [_heading("Description"), literal(card.description), Content("")]
+    parts += [_heading(f"Research log ({len(detail.entries)})")]
     struck = detail.struck
     for entry in detail.entries:
         gone = entry.id in struck  # undone: shown struck through, never removed
@@ -100,12 +147,18 @@ def card_content(detail: CardDetail, now: float) -> Content:
 
 
 class CardScreen(Screen[None], SharedActions):
-    """One card in full. ``escape`` goes back to the board."""
+    """One card in full. ``escape`` goes back to the board (or to the card this one was
+    opened from); ``enter`` opens the highlighted related card."""
 
     DEFAULT_CSS = """
     CardScreen #body { padding: 1 2; height: 1fr; }
     CardScreen #hint { dock: top; height: 1; background: $panel; color: $text-muted;
                        padding: 0 1; }
+    CardScreen #relations-head { margin: 1 0 0 0; }
+    CardScreen #related { height: auto; max-height: 8; border: none; padding: 0;
+                          background: $surface; }
+    CardScreen #related:focus { background: $boost; }
+    CardScreen #log { margin: 1 0 0 0; }
     """
     BINDINGS = bindings(CARD)
 
@@ -120,14 +173,40 @@ class CardScreen(Screen[None], SharedActions):
         return self.detail.card.id
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("escape back · a log entry · e edit · t time box · o outcome · "
-                             "? help"), id="hint")
+        yield Static(Content("escape back · a log · e edit · t box · o outcome · b block · "
+                             "c relate · ? help"), id="hint")
         with VerticalScroll(id="body"):
             yield Static(card_content(self.detail, self.now), id="card")
+            yield Static(id="relations-head")
+            yield OptionList(id="related")
+            yield Static(log_content(self.detail), id="log")
         yield self.status
 
     def on_mount(self) -> None:
+        self._show_related()
         self.query_one("#body").scroll_home(animate=False)  # title, lane, box first
+
+    def _show_related(self) -> None:
+        related = self.detail.related
+        head = _heading(f"Relations ({len(related)})") + Content.styled(
+            "  tab, then ↑ ↓ picks · enter opens · d removes · c adds" if related else
+            "  none yet: c ties this card to another", "$text-muted")
+        self.query_one("#relations-head", Static).update(head)
+        options = self.query_one("#related", OptionList)
+        was = options.highlighted
+        options.set_options(Option(related_line(r), id=str(i)) for i, r in enumerate(related))
+        options.display = bool(related)
+        if related:
+            options.highlighted = min(was or 0, len(related) - 1)
+
+    @property
+    def chosen(self) -> Related | None:
+        """The highlighted related card (the first until another is picked)."""
+        related = self.detail.related
+        if not related:
+            return None
+        index = self.query_one("#related", OptionList).highlighted
+        return related[min(index or 0, len(related) - 1)]
 
     def show(self, detail: CardDetail, now: float) -> None:
         body = self.query_one("#body", VerticalScroll)
@@ -135,6 +214,8 @@ class CardScreen(Screen[None], SharedActions):
         grew = len(detail.entries) != len(self.detail.entries)
         self.detail, self.now = detail, now
         self.query_one("#card", Static).update(card_content(detail, now))
+        self._show_related()
+        self.query_one("#log", Static).update(log_content(detail))
         if at_end or grew:
             self.call_after_refresh(body.scroll_end, animate=False)
 
@@ -160,3 +241,25 @@ class CardScreen(Screen[None], SharedActions):
     def action_block(self) -> None:
         self.post_message(ToggleBlock(self.detail.card))
 
+    def action_relate(self) -> None:
+        self.post_message(RelateCard(self.detail.card))
+
+    def action_open_related(self) -> None:
+        chosen = self.chosen
+        if chosen is None:
+            self.notify("this card relates to no other: c ties it to one", timeout=3)
+            return
+        self.post_message(OpenCardId(chosen.id))
+
+    def action_unrelate(self) -> None:
+        chosen = self.chosen
+        if chosen is None:
+            self.notify("this card relates to no other", timeout=3)
+            return
+        self.post_message(Unrelate(self.detail.card, chosen))
+
+    @on(OptionList.OptionSelected, "#related")
+    def _open_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(OpenCardId(self.detail.related[int(event.option.id)].id))

@@ -14,7 +14,7 @@ from textual.content import Content
 from tkanban.core import queries as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
-from tkanban.core.records import CardInfo, LaneInfo
+from tkanban.core.records import CardInfo, LaneInfo, Related
 from tkanban.core.text import visible
 from tkanban.core.timebox import countdown
 from tkanban.tui.detail import CardScreen
@@ -185,6 +185,49 @@ class Flows:
 
         self.app.push_screen(BlockForm(save, card=card))
 
+    def relate_form(self, card: CardInfo) -> None:
+        """Tie the card to another (a form asks which, and how); undo unties them."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.relations import relate, unrelate
+            from tkanban.tui.relate import RelateForm
+        user = self.user
+
+        async def save(values: dict[str, Any]) -> None:
+            said, other = values["relation"], values["other"]
+            made = await self.control.write(relate, card.id, said, other, author=user,
+                                            focus_id=card.id)
+            words = f"#{card.id} {said.replace('-', ' ')} #{other}"
+            if not made:
+                self.app.notify(f"{words} already", timeout=3)
+                return
+            self._record(f"relate {words}", card.id, None,
+                         lambda store, v: unrelate(store, card.id, said, other, author=user),
+                         lambda store, v: relate(store, card.id, said, other, author=user))
+            self.app.notify(words, timeout=3)
+
+        self.app.push_screen(RelateForm(save, card=card))
+
+    def unrelate(self, card: CardInfo, related: Related) -> None:
+        """Untie the card from a related one at once; undo ties them again."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.relations import relate, unrelate
+        user, said, other = self.user, related.relation, related.id
+        words = f"#{card.id} {said.replace('-', ' ')} #{other}"
+
+        async def job() -> None:  # in the write queue (enqueue): call, then reload
+            await self.control.call(unrelate, card.id, said, other, author=user)
+            self._record(f"unrelate {words}", card.id, None,
+                         lambda store, v: relate(store, card.id, said, other, author=user),
+                         lambda store, v: unrelate(store, card.id, said, other, author=user))
+            await self.control.reload(focus_id=card.id)
+            self.app.notify(f"removed: {words}", timeout=3)
+
+        self.control.enqueue(job)
+
     def outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
         if not self.writable():
             return
@@ -254,16 +297,23 @@ class Flows:
 
     # --- panes -----------------------------------------------------------------------------------
 
-    def detail(self, card: CardInfo) -> None:
+    def detail(self, card_id: int) -> None:
+        """Open the card pane of ``card_id`` (over the pane of a card it relates to, if one is
+        open: escape goes back to that one)."""
         async def job() -> None:
             control, clock = self.control, self.control.clock
-            detail = await control.call(q.get_card, card.id)
+            for screen in self.app.screen_stack:  # open already: go back to it
+                if isinstance(screen, CardScreen) and screen.card_id == card_id:
+                    while self.app.screen is not screen:
+                        await self.app.pop_screen()
+                    return
+            detail = await control.call(q.get_card, card_id)
             status = StatusBar(self.user, self.app.mode)
             status.set_state(card=detail.card, phase=control.phase, overdue=0, now=clock(),
                              mentions=control.unread_mentions)
             await self.app.push_screen(CardScreen(detail, status, clock()))
-            if detail.card.overdue(clock()) and card.id not in self._offered:
-                self._offered.add(card.id)
+            if detail.card.overdue(clock()) and card_id not in self._offered:
+                self._offered.add(card_id)
                 self._offer_wrap_up(detail.card)
 
         self.app.run_worker(job(), group="forms")
@@ -307,7 +357,7 @@ class Flows:
                 card = next((c for lane in snapshot.lanes for c in lane.cards
                              if c.id == card_id), None) if snapshot else None
                 if card is not None:
-                    self.detail(card)
+                    self.detail(card.id)
                 else:
                     self.app.notify(f"#{card_id} is no longer on the board", severity="warning")
 
@@ -330,7 +380,7 @@ class Flows:
                     return
                 what, card = choice
                 if what == "open":
-                    self.detail(card)
+                    self.detail(card.id)
                 elif self.writable():
                     self.restore(card)
 

@@ -81,6 +81,7 @@ class LaneView(ScrollView, can_focus=False):
         "lane-view--title",
         "lane-view--blocked",
         "lane-view--label",
+        "lane-view--waiting",
     }
     """
     | Class | Description |
@@ -93,6 +94,7 @@ class LaneView(ScrollView, can_focus=False):
     | `lane-view--validated` etc. | Outcomes. |
     | `lane-view--blocked` | The mark of a blocked card. |
     | `lane-view--label` | Labels. |
+    | `lane-view--waiting` | The mark of a card whose blockers are not in Done. |
     """
 
     DEFAULT_CSS = """
@@ -113,6 +115,7 @@ class LaneView(ScrollView, can_focus=False):
         & > .lane-view--inconclusive { color: $foreground-muted; text-style: bold; }
         & > .lane-view--blocked { color: $error; text-style: bold; }
         & > .lane-view--label { color: $accent; }
+        & > .lane-view--waiting { color: $warning; text-style: bold; }
     }
     """
 
@@ -239,8 +242,8 @@ class LaneView(ScrollView, can_focus=False):
     def _card_strips(self, index: int, width: int) -> list[Strip]:
         card = self.cards[index]
         is_cursor = index == self.cursor
-        key = (card.id, card.version, card.log_count, width, is_cursor, self.active,
-               int(self.now // 60))
+        key = (card.id, card.version, card.log_count, card.waiting_on, width, is_cursor,
+               self.active, int(self.now // 60))
         cached = self.cache.cards.get(key)
         if cached is None:
             cached = self._render_card(card, width, is_cursor)
@@ -257,10 +260,14 @@ class LaneView(ScrollView, can_focus=False):
                       style=self.get_component_rich_style("lane-view--marker", partial=True))
         inner = max(width - 1, 1)
 
-        top = Text()
-        if card.blocked:  # a blocked card says so first: it is why nothing moves
-            top.append("⊘ ", style=self.get_component_rich_style("lane-view--blocked",
-                                                                 partial=True))
+        marks = Text()  # kept whatever gives way: they say why nothing moves
+        if card.blocked:
+            marks.append("⊘ ", style=self.get_component_rich_style("lane-view--blocked",
+                                                                   partial=True))
+        if card.waiting_on:  # its blockers are not in Done yet
+            marks.append("⧖ ", style=self.get_component_rich_style("lane-view--waiting",
+                                                                   partial=True))
+        top = marks.copy()
         top.append(f"#{card.id} ", style=meta)
         top.append("hyp" if card.kind == "hypothesis" else "task", style=meta)
         right = Text()
@@ -276,7 +283,8 @@ class LaneView(ScrollView, can_focus=False):
                              style=self.get_component_rich_style(name, partial=True))
         if right.cell_len:
             if top.cell_len + 1 + right.cell_len > inner:
-                top = Text(f"#{card.id}", style=meta)  # the kind gives way; the id stays
+                top = marks.copy()  # the kind gives way; the marks and the id stay
+                top.append(f"#{card.id}", style=meta)
                 room = inner - top.cell_len - 1
                 if right.cell_len > room:
                     right.truncate(max(room, 0), overflow="ellipsis")

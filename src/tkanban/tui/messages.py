@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
-from tkanban.core.records import CardInfo, LaneInfo
+from tkanban.core.records import CardInfo, LaneInfo, Related
 
 if TYPE_CHECKING:
     from tkanban.tui.dialogs import CardForm
@@ -71,6 +71,28 @@ class ToggleBlock(Message):
     """Block ``card`` (asking why), or unblock it if it is blocked."""
 
     card: CardInfo
+
+
+@dataclass
+class OpenCardId(Message):
+    """Open the pane of card ``card_id`` (a related card), over the one open now."""
+
+    card_id: int
+
+
+@dataclass
+class RelateCard(Message):
+    """Tie ``card`` to another card (a form asks which, and how)."""
+
+    card: CardInfo
+
+
+@dataclass
+class Unrelate(Message):
+    """Untie ``card`` from the card ``related`` (at once: undo ties them again)."""
+
+    card: CardInfo
+    related: Related
 
 
 @dataclass

@@ -1,0 +1,65 @@
+"""``relate`` and ``unrelate``, and how ``show`` lists a card's relations."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tkanban.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tkanban.cli.commands import Context
+    from tkanban.core.records import CardDetail
+
+
+def _other(args: argparse.Namespace) -> tuple[str | None, int]:
+    """``blocked by 5`` → ("blocked by", 5); ``5`` → (None, 5)."""
+    *words, last = args.words
+    try:
+        other = int(last.lstrip("#"))
+    except ValueError:
+        raise ValidationError(f"the last word must be the other card's id, not {last!r} "
+                              f"(e.g. tkanban {args.command} {args.id} blocks 5)") from None
+    return (" ".join(words) or None), other
+
+
+def cmd_relate(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.cli.commands import _out
+    from tkanban.core.records import PHRASES
+    from tkanban.core.relations import relate
+
+    words, other = _other(args)
+    if words is None:
+        raise ValidationError(f"say how #{args.id} relates to #{other}: e.g. tkanban relate "
+                              f"{args.id} blocks {other} (relations: {', '.join(PHRASES)})")
+    said = words.replace("-", " ")
+    if relate(ctx.store, args.id, words, other, author=ctx.user):
+        _out(f"#{args.id} {said} #{other}")
+    else:
+        _out(f"#{args.id} already {said} #{other}")
+
+
+def cmd_unrelate(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.cli.commands import _out
+    from tkanban.core.relations import unrelate
+    from tkanban.core.text import plural
+
+    words, other = _other(args)
+    removed = unrelate(ctx.store, args.id, words, other, author=ctx.user)
+    _out(f"#{args.id} and #{other}: {plural(removed, 'relation')} removed")
+
+
+def relation_lines(detail: CardDetail) -> list[str]:
+    """The card's relations and the chain of hypotheses it grew out of, for ``show``."""
+    lines = []
+    if detail.chain:
+        chain = [f"#{c.id} ({c.outcome or c.lane})" for c in detail.chain]
+        lines.append("  grew out of: " + " → ".join([*chain, f"#{detail.card.id}"]))
+    for related in detail.related:
+        state = "archived" if related.archived else related.outcome or related.lane
+        lines.append(f"  {related.relation.replace('-', ' ') + ':':<14}#{related.id} "
+                     f"{related.title} ({state})")
+    if detail.card.waiting_on:
+        lines.append("  waiting on: " + ", ".join(f"#{i}" for i in detail.card.waiting_on)
+                     + " (not in Done)")
+    return lines
