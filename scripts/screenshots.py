@@ -23,7 +23,8 @@ OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 SHOTS = [
     ("board-120x35", (120, 35), ["l"]),
-    ("card-detail", (120, 35), ["l", "j", "enter"]),
+    ("card-detail", (120, 35), ["l", "enter"]),
+    ("card-relations", (120, 35), ["j", "enter"]),
     ("help", (120, 35), ["question_mark"]),
     ("board-80x24", (80, 24), ["l"]),
     ("new-card", (120, 35), ["n"]),

@@ -258,8 +258,8 @@ async def test_relate_from_the_board_and_walk_the_pane(store: Store,
 
 async def test_a_loop_is_refused_in_the_form(store: Store) -> None:
     a, b = seed(store, "a", "b")
-    relate(store, a, "blocks", b, author="ann")
     async with board(store, (80, 24)) as (app, pilot):
+        relate(store, a, "blocks", b, author="ann")  # another process, unseen by this board
         await press(app, pilot, "c")  # on a: "a is blocked by b" closes a loop
         await pilot.press(*str(b))
         await press(app, pilot, "ctrl+s")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tkanban.core import board as ops
-from tkanban.core.schema import SCHEMA_VERSION
+from tkanban.core.schema import SCHEMA_VERSION, TABLES
 from tkanban.core.store import Store
 
 from .conftest import run_cli
@@ -79,7 +79,7 @@ def test_an_empty_database_is_set_up_on_first_write_only(pg_server: PgServer) ->
     tables = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
     assert pg_server.psql(tables, name).strip() == "0", "reading never sets up"
     ok(run_cli("add", "first", db=url))
-    assert int(pg_server.psql(tables, name)) == 7
+    assert int(pg_server.psql(tables, name)) == len(TABLES)
     marks = pg_server.psql("SELECT key || '=' || value FROM meta WHERE key IN "
                            "('application', 'schema') ORDER BY key", name).split()
     assert marks == ["application=tkanban", f"schema={SCHEMA_VERSION}"]

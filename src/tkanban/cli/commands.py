@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tkanban.cli.events import cmd_events, cmd_watch
 from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.core.text import visible
@@ -493,7 +494,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "add": cmd_add, "list": cmd_list, "show": cmd_show, "move": cmd_move, "log": cmd_log,
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "restore": cmd_restore,
     "timebox": cmd_timebox, "block": cmd_block, "unblock": cmd_block,
-    "relate": cmd_relate, "unrelate": cmd_unrelate,
+    "relate": cmd_relate, "unrelate": cmd_unrelate, "events": cmd_events, "watch": cmd_watch,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

@@ -154,6 +154,55 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "load a JSON export into a new board file")
     p.add_argument("file", help="a file written by 'tkanban export' ('-' for stdin)")
 
+    from tkanban.cli.events import since_arg
+
+    types = ("TYPE is an event type (card.added, card.moved, card.edited, card.archived, "
+             "card.restored, card.blocked, card.unblocked, card.related, card.unrelated, "
+             "log.added, log.struck, outcome.recorded, timebox.set, timebox.extended, "
+             "timebox.expired, wip.exceeded, phase.started, phase.ended) or a family (card, "
+             "log, timebox …).")
+    p = command("events", "the board's changes as JSON lines, one event each",
+                epilog="Each event has a stable id, its type, the time, the actor, the board "
+                "and, for a card, the card as 'list --json' shows it. " + types)
+    p.add_argument("--since", type=since_arg, metavar="ID",
+                   help="only events after this id ('latest': only new ones; default: all)")
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="stay open and print new events as they happen")
+    p.add_argument("--type", action="append", default=[], metavar="TYPE",
+                   help="only events of this type or family (repeatable)")
+    p.add_argument("--mention", metavar="USER", help="only log entries that mention USER")
+
+    p = command("watch", "deliver the board's events to commands and webhooks, as they happen",
+                epilog="--exec runs COMMAND with /bin/sh for each event, the event's JSON on "
+                "its standard input and its fields in TKANBAN_EVENT_ID, _TYPE, _AT, _ACTOR, "
+                "_BOARD, _SUMMARY, _CARD_ID, _CARD_TITLE, _CARD_LANE, _CARD_ASSIGNEE, _TEXT, "
+                "_MENTIONS, _FROM and _TO. --webhook POSTs the JSON (--format slack: a "
+                "{\"text\": ...} body for Slack and Mattermost incoming webhooks). A failed "
+                "delivery is retried with backoff without holding up the next events. The "
+                "board keeps where the watcher named --name got to: restarted, it goes on "
+                "from there (an event may come twice; its id tells). " + types)
+    p.add_argument("--exec", action="append", default=[], metavar="COMMAND",
+                   help="a shell command to run for each event (repeatable)")
+    p.add_argument("--webhook", action="append", default=[], metavar="URL",
+                   help="an http(s) URL to POST each event to (repeatable)")
+    p.add_argument("--format", choices=["json", "slack"], default="json",
+                   help="webhook body: the event's JSON, or Slack/Mattermost {\"text\": ...}")
+    p.add_argument("--name", default="watch",
+                   help="the watcher's name: the board keeps where it got to (default: watch)")
+    p.add_argument("--since", type=since_arg, metavar="ID",
+                   help="start after this event id instead of where --name got to (first run: "
+                   "'latest')")
+    p.add_argument("--type", action="append", default=[], metavar="TYPE",
+                   help="only events of this type or family (repeatable)")
+    p.add_argument("--mention", metavar="USER", help="only log entries that mention USER")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long a hook may take before it counts as failed (default: 10)")
+    p.add_argument("--give-up", default="1d", metavar="DURATION",
+                   help="stop retrying an event after failing this long: 90s, 30m, 1d "
+                   "(default: 1d)")
+    p.add_argument("--once", action="store_true",
+                   help="deliver the events there are, then exit (for cron)")
+
     p = command("mentions", "log entries that mention you")
     p.add_argument("--json", action="store_true")
 

@@ -15,8 +15,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
+from tkanban.core.events import LOG_EVENTS, emit
 from tkanban.core.hypothesis import OUTCOMES, format_criteria, parse_criteria
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Relation
+from tkanban.core.models import Board, Card, Event, Lane, LogEntry, Mention, Meta, Relation
 from tkanban.core.queries import (
     CARD_COLUMNS,
     ENTRY_COLUMNS,
@@ -51,7 +52,7 @@ from tkanban.core.records import (
     resolve_lane,
 )
 from tkanban.core.schema import find_mentions
-from tkanban.core.store import Store, dumps
+from tkanban.core.store import Store, dumps, on_commit
 from tkanban.core.text import (
     LINE_MAX,
     LONG_TEXT_MAX,
@@ -150,11 +151,67 @@ def _log(session: Session, card: Card, author: str, at: float, kind: str, text: 
                      data=dumps(data or {}), metrics=dumps(metrics or {}))
     session.add(entry)
     session.flush()
-    for user in find_mentions(text):
+    mentions = find_mentions(text)
+    for user in mentions:
         session.add(Mention(entry_id=entry.id or 0, user=user))
     card.log_count += 1
     card.changed_seq = _next_seq(session)
+    extra: dict[str, Any] = {"entry": entry_info(
+        [getattr(entry, name) for name in ENTRY_COLUMNS], mentions).to_json()}
+    if kind == "move" and data:
+        extra.update({"from": data.get("from"), "to": data.get("to")})
+    _card_event(session, card, LOG_EVENTS[kind], author, at, extra)
     return entry
+
+
+def _card_event(session: Session, card: Card, type: str, actor: str, at: float,
+                extra: dict[str, Any] | None = None, once: str | None = None) -> None:
+    """An event about ``card``, written as the transaction commits, with the card as it is
+    then (``list --json``)."""
+    pending = session.info.setdefault("card_events", [])
+    if not pending:
+        on_commit(session, _write_card_events)
+    pending.append((card, type, actor, at, extra or {}, once))
+
+
+def _write_card_events(session: Session) -> None:
+    lanes: dict[int, dict[int, LaneInfo]] = {}
+    for card, type, actor, at, extra, once in session.info.pop("card_events", []):
+        if card.board_id not in lanes:
+            lanes[card.board_id] = {ln.id: ln for ln in _lanes(session, card.board_id)}
+        by_id = lanes[card.board_id]
+        data = {"card": _info(session, card, by_id).to_json(at), **extra}
+        if "from" in extra:
+            names = {ln.slug: ln.name for ln in by_id.values()}
+            data.update(from_lane=names.get(extra["from"]), to_lane=names.get(extra["to"]))
+        emit(session, card.board_id, type, actor, at, data, card.id, once)
+
+
+def card_events_now(store: Store, cards: dict[str, int], type: str, actor: str) -> int:
+    """Write an event of ``type`` about each card of ``cards`` (once key → card id), each
+    once: a key already written (by another process meanwhile) is left out."""
+    with store.write() as session:
+        taken = set(session.exec(select(Event.once).where(col(Event.once).in_(list(cards)))))
+        now = store.clock()
+        written = 0
+        for key, card_id in cards.items():
+            card = session.get(Card, card_id)
+            if key in taken or card is None:
+                continue
+            _card_event(session, card, type, actor, now, once=key)
+            written += 1
+        return written
+
+
+def _wip_event(session: Session, card: Card, lane: LaneInfo, actor: str, at: float) -> None:
+    """The card's arrival took its lane over the WIP limit: tell the team."""
+    if lane.wip_limit is None:
+        return
+    count = _lane_count(session, lane.id)
+    if count > lane.wip_limit:
+        _card_event(session, card, "wip.exceeded", actor, at,
+                    {"lane": lane.slug, "lane_name": lane.name, "count": count,
+                     "limit": lane.wip_limit})
 
 
 def _next_seq(session: Session) -> int:
@@ -309,6 +366,7 @@ def add_card(
         session.flush()
         _log(session, card, author, now, "create", f"created in {target.name}",
              {"lane": target.slug})
+        _wip_event(session, card, target, author, now)
         return _info(session, card, {lane.id: lane for lane in lanes})
 
 
@@ -402,6 +460,7 @@ def move_card(
                 card.clock_stop = None
             _log(session, card, author, now, "move", f"moved from {source.name} to {target.name}",
                  {"from": source.slug, "to": target.slug})
+            _wip_event(session, card, target, author, now)
             if DONE in (source.slug, target.slug):
                 _waiters_changed(session, card)
         _touch(session, card, now)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from tkanban.core.records import DONE, KINDS, LANES, TODO
 
 __all__ = ["DONE", "KINDS", "LANES", "TODO", "Board", "Card", "Lane", "LogEntry", "Mention",
-           "Meta", "Phase", "Relation"]
+           "Meta", "Phase", "Relation", "Event", "Delivery"]
 
 
 class Meta(SQLModel, table=True):
@@ -115,3 +115,29 @@ class Relation(SQLModel, table=True):
     to_id: int = Field(foreign_key="card.id", primary_key=True)
     author: str
     at: float
+
+
+class Event(SQLModel, table=True):
+    """A change as watchers hear of it (``events``): its payload holds the card as
+    ``list --json`` shows it right after the change."""
+
+    __tablename__ = "event"
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(foreign_key="board.id")
+    type: str
+    at: float
+    actor: str
+    card_id: int | None = None
+    data: str = "{}"
+    once: str | None = None
+    """Set for events that must happen once (a time box running out): unique."""
+
+
+class Delivery(SQLModel, table=True):
+    """Where a named watcher (``tkanban watch --name``) has delivered up to."""
+
+    __tablename__ = "delivery"
+    board_id: int = Field(foreign_key="board.id", primary_key=True)
+    name: str = Field(primary_key=True)
+    event_id: int
+    updated_at: float

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
+from tkanban.core.events import emit
 from tkanban.core.models import Phase
 from tkanban.core.queries import (
     PHASE_COLUMNS,
@@ -53,7 +54,10 @@ def start_phase(store: Store, board: str, name: str, seconds: int, goal: str, *,
                     started_at=store.clock(), author=author)
         session.add(row)
         session.flush()
-        return _info(row)
+        info = _info(row)
+        emit(session, board_id, "phase.started", author, row.started_at,
+             {"phase": info.to_json()})
+        return info
 
 
 def end_phase(store: Store, board: str, decision: str, note: str = "", *,
@@ -71,4 +75,7 @@ def end_phase(store: Store, board: str, decision: str, note: str = "", *,
         row.ended_at, row.decision, row.note, row.decided_by = (
             store.clock(), decision, note, author)
         session.flush()
-        return _info(row)
+        info = _info(row)
+        emit(session, row.board_id, "phase.ended", author, row.ended_at,
+             {"phase": info.to_json()})
+        return info

@@ -133,10 +133,23 @@ CREATE TABLE relation (
     PRIMARY KEY (from_id, kind, to_id), CHECK (from_id <> to_id));
 CREATE INDEX ix_relation_to ON relation (to_id, kind)
 """),
+    Template("""
+CREATE TABLE event (
+    id $id,
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    type TEXT NOT NULL, at $real NOT NULL, actor TEXT NOT NULL, card_id INTEGER,
+    data TEXT NOT NULL DEFAULT '{}', once TEXT UNIQUE);
+CREATE INDEX ix_event_board ON event (board_id, id);
+CREATE TABLE delivery (
+    board_id INTEGER NOT NULL REFERENCES board(id) ON DELETE CASCADE,
+    name $sorted NOT NULL, event_id INTEGER NOT NULL, updated_at $real NOT NULL,
+    PRIMARY KEY (board_id, name))
+"""),
 ]
 """Migrations after ``BASE_VERSION``, for both engines (with each engine's words): schema 4
 gives cards free labels (space-separated, sorted) and a blocked reason (null when not
-blocked); schema 5 relates cards (``relations``: "A blocks B", "A follows B" …)."""
+blocked); schema 5 relates cards (``relations``: "A blocks B", "A follows B" …); schema 6
+keeps every change as an event, and the delivery cursors of watchers (``events``)."""
 
 SCHEMA_VERSION = BASE_VERSION + len(LATER)
 
@@ -188,7 +201,8 @@ INSERT INTO meta (key, value) VALUES ('change_seq', '0')
 """Schema ``BASE_VERSION`` whole, with each engine's words for an id, a time and a name that
 sorts the same everywhere (byte order): a new database gets it, then ``LATER``."""
 
-TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase", "relation")
+TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase", "relation", "event",
+          "delivery")
 """tkanban's tables: a database holding one of these names and no tkanban marks belongs to
 another application."""
 

@@ -201,11 +201,18 @@ class Store:
                 with session.begin():
                     self._begin_write(session)
                     yield session
+                    for hook in session.info.pop("before_commit", ()):
+                        hook(session)
                     session.flush()
                     self._before_commit(session)
                     committing = True
         except DBAPIError as exc:
             raise self._translate(exc, committing) from None
+
+
+def on_commit(session: Session, hook: Callable[[Session], None]) -> None:
+    """Run ``hook(session)`` once the write's body is done, just before it commits."""
+    session.info.setdefault("before_commit", []).append(hook)
 
 
 def dumps(value: object) -> str:
