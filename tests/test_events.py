@@ -294,3 +294,47 @@ def test_env_of_a_hook_command(db: Path | str, tmp_path: Path) -> None:
     assert env["TKANBAN_EVENT_CARD_TITLE"] == "We believe $(rm -rf /) `x`"
     assert env["TKANBAN_EVENT_CARD_LANE"] == "todo" and env["TKANBAN_EVENT_ACTOR"] == "ann"
     assert os.path.exists("/")
+
+
+async def test_the_board_rings_for_what_concerns_you(store: Store, clock: StepClock) -> None:
+    from .screen import poll_until, screen_text
+    from .test_tui import board
+
+    mine = ops.add_card(store, "main", "Alice's card", author="ann", assignee="alice",
+                        timebox_seconds=3600, lane="test-hypothesis")
+    theirs = ops.add_card(store, "main", "Dave's card", author="dave",
+                          lane="test-hypothesis", timebox_seconds=60)
+    ops.add_log(store, mine.id, "@alice an old mention", author="bob")  # before: rings not
+    async with board(store, (120, 35), user="alice", clock=clock) as (app, pilot):
+        assert app.rings.rung == []
+        ops.add_log(store, theirs.id, "numbers are in, @alice", author="bob")
+        ops.move_card(store, theirs.id, "review-hypothesis", author="bob")  # not hers
+        ops.move_card(store, mine.id, "review-hypothesis", author="bob")
+        await poll_until(app, pilot, lambda: len(app.rings.rung) >= 2)
+        assert app.rings.rung == [
+            "bob mentioned you on #2 Dave's card: numbers are in, @alice",
+            "bob moved your card #1 Alice's card to Code review hypothesis"]
+        assert "bob mentioned you on #2" in screen_text(app)
+        ops.move_card(store, mine.id, "test-hypothesis", author="alice")
+        ops.add_log(store, mine.id, "note to self @alice", author="alice")  # her own doing
+        await poll_until(app, pilot, lambda: False, timeout=1.5)
+        assert len(app.rings.rung) == 2
+        clock.advance(2 * 3600)  # both boxes run out: only hers rings
+        app.tick()
+        await pilot.pause()
+        assert len(app.rings.rung) == 3 and "#1 Alice's card: its time box ran out" in \
+            app.rings.rung[2]
+
+
+def test_how_the_terminal_is_asked_to_notify() -> None:
+    from tkanban.tui.rings import terminal_sequence
+
+    assert terminal_sequence("tkanban", "hi", {"TERM_PROGRAM": "iTerm.app"}) == \
+        "\x1b]9;tkanban: hi\a"
+    assert terminal_sequence("tkanban", "a;b", {"VTE_VERSION": "7600"}) == \
+        "\x1b]777;notify;tkanban;a,b\x1b\\"
+    assert terminal_sequence("tkanban", "hi", {"TERM_PROGRAM": "iTerm.app",
+                                               "TMUX": "/tmp/x"}) == "\a"
+    assert terminal_sequence("tkanban", "hi", {"TERM": "xterm-256color"}) == "\a"
+    hostile = terminal_sequence("tkanban", "x\x07\x1b]0;pwned\x07", {"TERM": "xterm-kitty"})
+    assert hostile.count("\x1b") == 1 and hostile.count("\a") == 1  # its own, no more

@@ -41,7 +41,7 @@ def _creates(args: argparse.Namespace) -> tuple[bool, bool]:
 
 def open_board(args: argparse.Namespace) -> int:
     """Open the Textual board (imported only here: the command line stays light)."""
-    from tkanban.tui.app import run_board
+    from tkanban.tui.run import run_board
 
     config = settings(args, always=True)
     return run_board(

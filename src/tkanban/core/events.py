@@ -236,3 +236,22 @@ class Changes:
             if left <= 0:
                 return
             time.sleep(min(self.poll, left))
+
+
+def for_user(event: Event, user: str) -> str | None:
+    """What ``event`` should tell ``user`` while their board is open, if anything: someone
+    mentioned them, or moved a card of theirs (assigned to them, else written by them) into a
+    review lane. Their own doings tell them nothing."""
+    user = user.lower()
+    if event.actor.lower() == user:
+        return None
+    card = event.data.get("card") or {}
+    title = f"#{card.get('id')} {card.get('title', '')}"
+    if event.type == "log.added" and user in event.mentions:
+        text = (event.data.get("entry") or {}).get("text", "")
+        return visible(f"{event.actor} mentioned you on {title}: {text}", multiline=False)
+    owner = (card.get("assignee") or card.get("author") or "").lower()
+    if event.type == "card.moved" and owner == user and "review" in str(event.data.get("to")):
+        return visible(f"{event.actor} moved your card {title} to {event.data.get('to_lane')}",
+                       multiline=False)
+    return None

@@ -12,7 +12,6 @@ import os
 import signal
 import threading
 from collections.abc import Awaitable
-from pathlib import Path
 
 from textual import on
 from textual.app import App, ScreenStackError
@@ -25,7 +24,7 @@ from tkanban.core.errors import TkanbanError
 from tkanban.core.records import DEFAULT_BOARD, CardInfo, LaneInfo
 from tkanban.core.store import Store
 from tkanban.core.text import plural, visible
-from tkanban.core.timebox import Clock, system_clock
+from tkanban.core.timebox import Clock
 from tkanban.tui import messages as msg
 from tkanban.tui.board import BoardScreen
 from tkanban.tui.commands import BoardCommands
@@ -34,6 +33,7 @@ from tkanban.tui.detail import CardScreen
 from tkanban.tui.flows import Flows
 from tkanban.tui.help import HelpScreen
 from tkanban.tui.loading import IMPORTING
+from tkanban.tui.rings import Rings, is_mine
 from tkanban.tui.status import StatusBar
 
 FRAME_FLUSH = 0.01
@@ -76,6 +76,7 @@ class TkanbanApp(App[None]):
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.flows = Flows(self)
+        self.rings = Rings(self)
         if self.config.keys:
             self.set_keymap(self.config.keys)
         if self.config.theme in self.available_themes:
@@ -101,6 +102,8 @@ class TkanbanApp(App[None]):
     async def on_mount(self) -> None:
         if self.board_screen.snapshot is None:
             await self.control.serial(self.control.reload)
+        if self.rings.heard is None:  # what happened before the board opened rings not
+            await self.rings.hear()
         now = self.clock()
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
@@ -216,9 +219,12 @@ class TkanbanApp(App[None]):
                 self._alerted.add(card.id)
                 self.board_screen.overdue += 1
                 self.board_screen.update_status()
-                self.notify(f"#{card.id} {visible(card.title, multiline=False)}: its time box "
-                            "ran out — record the outcome (o) or extend it (t)",
-                            severity="warning", timeout=10, markup=False)
+                message = (f"#{card.id} {visible(card.title, multiline=False)}: its time box "
+                           "ran out — record the outcome (o) or extend it (t)")
+                if is_mine(card, self.control.user):
+                    self.rings.ring(message, "warning")
+                else:
+                    self.notify(message, severity="warning", timeout=10, markup=False)
 
     def poll(self) -> None:
         """About once a second, and whenever the store says someone changed the board: reload
@@ -284,6 +290,7 @@ class TkanbanApp(App[None]):
         self.board_screen.phase = control.phase
         self.board_screen.status.mentions = control.unread_mentions
         self.board_screen.update_status()
+        await self.rings.hear()
         for screen in self.screen_stack:
             if isinstance(screen, CardScreen):
                 try:
@@ -458,40 +465,3 @@ def _terminal_gone() -> bool:
     except (termios.error, OSError, ValueError):
         return True
     return False
-
-
-def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
-              config: Config | None = None) -> int:
-    """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
-    it are one line on stderr, exit 1. A missing file or board is created, and the board says
-    so."""
-    import sys
-
-    from tkanban.paths import default_db_path
-
-    config = config or Config()
-    if db == default_db_path():
-        default_db_path().parent.mkdir(parents=True, exist_ok=True)
-    name = board or DEFAULT_BOARD
-    notices = [*config.problems]
-    try:
-        existed = not isinstance(db, Path) or (db.exists() and db.stat().st_size > 0)
-        # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
-        store = Store.open(db, clock=system_clock, storage=storage, busy_timeout=2.0)
-        if not q.board_exists(store, name):
-            from tkanban.core.board import ensure_board
-
-            ensure_board(store, name)
-            notices.append(f"created a new board file: {db}" if not existed
-                           else f"created the board {name!r} in {store.label}")
-    except TkanbanError as exc:
-        print(f"tkanban: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
-        return 1
-    if store.upgrade_backup is not None:
-        notices.append("the board file was upgraded to this tkanban's format; the file as it "
-                       f"was is kept at {store.upgrade_backup}")
-    app = TkanbanApp(store, name, user, own_process=True, notices=notices, config=config,
-                     poll_interval=2.0 if store.storage.network else 1.0)
-    app.read_first()
-    app.run()
-    return app.return_code or 0

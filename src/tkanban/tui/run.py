@@ -1,0 +1,50 @@
+"""Opening the board from the command line: the store, a missing board created, the app run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tkanban.config import Config
+from tkanban.core import queries as q
+from tkanban.core.errors import TkanbanError
+from tkanban.core.records import DEFAULT_BOARD
+from tkanban.core.store import Store
+from tkanban.core.text import visible
+from tkanban.core.timebox import system_clock
+from tkanban.tui.app import TkanbanApp
+
+
+def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
+              config: Config | None = None) -> int:
+    """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
+    it are one line on stderr, exit 1. A missing file or board is created, and the board says
+    so."""
+    from tkanban.paths import default_db_path
+
+    config = config or Config()
+    if db == default_db_path():
+        default_db_path().parent.mkdir(parents=True, exist_ok=True)
+    name = board or DEFAULT_BOARD
+    notices = [*config.problems]
+    try:
+        existed = not isinstance(db, Path) or (db.exists() and db.stat().st_size > 0)
+        # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
+        store = Store.open(db, clock=system_clock, storage=storage, busy_timeout=2.0)
+        if not q.board_exists(store, name):
+            from tkanban.core.board import ensure_board
+
+            ensure_board(store, name)
+            notices.append(f"created a new board file: {db}" if not existed
+                           else f"created the board {name!r} in {store.label}")
+    except TkanbanError as exc:
+        print(f"tkanban: error: {visible(str(exc), multiline=False)}", file=sys.stderr)
+        return 1
+    if store.upgrade_backup is not None:
+        notices.append("the board file was upgraded to this tkanban's format; the file as it "
+                       f"was is kept at {store.upgrade_backup}")
+    app = TkanbanApp(store, name, user, own_process=True, notices=notices, config=config,
+                     poll_interval=2.0 if store.storage.network else 1.0)
+    app.read_first()
+    app.run()
+    return app.return_code or 0
