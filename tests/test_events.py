@@ -86,12 +86,19 @@ def receiver() -> Iterator[Receiver]:
 
 def watcher(db: Path | str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*tkanban_exe(), "--db", str(db), "--user", "w", "watch", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM, as systemd stops a watcher: it ends within a few seconds."""
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=10)
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # its threads' stacks, to say where it hung
+        _, err = proc.communicate(timeout=10)
+        pytest.fail(f"the watcher did not stop on SIGTERM:\n{err}")
     return err
 
 
@@ -99,7 +106,8 @@ def types_of(store: Store) -> list[str]:
     return [e.type for e in ev.events_after(store, "main", 0)]
 
 
-def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) -> None:
+def every_change(store: Store) -> tuple[int, int]:
+    """Make one change of every kind (a time box running out aside); the two cards' ids."""
     a = ops.add_card(store, "main", "We believe X", author="ann", kind="hypothesis",
                      timebox_seconds=3600)
     b = ops.add_card(store, "main", "Y", author="ann")
@@ -120,6 +128,11 @@ def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) 
     restore_card(store, b.id, author="ann")
     start_phase(store, "main", "PoC", 86400, "auc > 0.8", author="po")
     end_phase(store, "main", "go", "good", author="po")
+    return a.id, b.id
+
+
+def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) -> None:
+    a, b = every_change(store)
     clock.advance(3 * 3600)
     assert ev.expire_due(store, "main") == 2  # both boxes ran out
     assert ev.expire_due(store, "main") == 0  # once per box
@@ -129,19 +142,19 @@ def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) 
     moved = ev.events_after(store, "main", 0)[2].to_json()
     assert (moved["type"], moved["actor"], moved["from"], moved["to"]) == (
         "card.moved", "bob", "todo", "test-hypothesis")
-    assert moved["card"]["lane_slug"] == "test-hypothesis" and moved["card"]["id"] == a.id
+    assert moved["card"]["lane_slug"] == "test-hypothesis" and moved["card"]["id"] == a
     logged = events["log.added"]
     assert logged.mentions == ["carol"] and logged.data["entry"]["metrics"] == {"auc": 0.9}
     wip = events["wip.exceeded"].data
     assert (wip["lane"], wip["count"], wip["limit"], wip["card"]["id"]) == (
-        "test-hypothesis", 2, 1, b.id)
+        "test-hypothesis", 2, 1, b)
     assert events["outcome.recorded"].data["card"]["outcome"] == "validated"
     assert events["phase.ended"].data["phase"]["decision"] == "go"
     expired = events["timebox.expired"]
-    assert expired.actor == "tkanban" and expired.card_id in (a.id, b.id)
+    assert expired.actor == "tkanban" and expired.card_id in (a, b)
     ids = [e.id for e in ev.events_after(store, "main", 0)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
-    ops.set_timebox(store, a.id, 3 * 3600 + 60, author="bob", reason="more")  # runs again
+    ops.set_timebox(store, a, 3 * 3600 + 60, author="bob", reason="more")  # runs again
     assert ev.expire_due(store, "main") == 0
     clock.advance(120)
     assert ev.expire_due(store, "main") == 1
@@ -211,6 +224,30 @@ def test_webhooks_get_every_event_and_slack_text(db: Path | str, receiver: Recei
         assert "@\u200bhere look" in texts[1]
     finally:
         slack.stop()
+
+
+def test_every_event_type_reaches_a_webhook(db: Path | str, receiver: Receiver) -> None:
+    store = Store.open(db, clock=lambda: time.time() - 3 * 3600)  # boxes that ran out since
+    ops.ensure_board(store, "main")
+    every_change(store)
+    store.close()
+    proc = watcher(db, "--since", "0", "--webhook", receiver.url)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and {b["type"] for b in receiver.got} != set(ev.TYPES):
+            time.sleep(0.05)
+    finally:
+        stop(proc)
+    assert {b["type"] for b in receiver.got} == set(ev.TYPES)
+    by_type = {b["type"]: b for b in receiver.got}
+    assert by_type["card.moved"]["to"] == "test-hypothesis"
+    assert by_type["log.added"]["entry"]["mentions"] == ["carol"]
+    assert by_type["wip.exceeded"]["count"] == 2
+    assert by_type["phase.ended"]["phase"]["decision"] == "go"
+    assert by_type["timebox.expired"]["card"]["overdue"] is True
+    assert by_type["card.archived"]["card"]["archived"] is True
+    ids = [b["id"] for b in receiver.got]
+    assert ids == sorted(ids)  # one hook gets them in order while none fails
 
 
 def test_a_receiver_away_for_a_while_misses_nothing(db: Path | str,
@@ -338,3 +375,17 @@ def test_how_the_terminal_is_asked_to_notify() -> None:
     assert terminal_sequence("tkanban", "hi", {"TERM": "xterm-256color"}) == "\a"
     hostile = terminal_sequence("tkanban", "x\x07\x1b]0;pwned\x07", {"TERM": "xterm-kitty"})
     assert hostile.count("\x1b") == 1 and hostile.count("\a") == 1  # its own, no more
+
+
+def test_a_stopped_watcher_takes_its_running_hook_with_it(db: Path | str,
+                                                         tmp_path: Path) -> None:
+    run_cli("add", "x", db=db, user="ann")
+    started = tmp_path / "started"
+    proc = watcher(db, "--since", "0", "--timeout", "60", "--exec",
+                   f"touch {started}; sleep 120")
+    deadline = time.monotonic() + 10
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = time.monotonic()
+    err = stop(proc)  # fails unless the hook, holding the watcher's stderr, is gone too
+    assert time.monotonic() - before < 5 and proc.returncode == 143, err

@@ -12,6 +12,7 @@ repeats by the event's id).
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import os
@@ -75,6 +76,9 @@ class Hook:
     def deliver(self, event: Event) -> None:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """The watcher stops: end what is under way."""
+
 
 class CommandHook(Hook):
     """A shell command, given the event's JSON on standard input and its fields in
@@ -84,11 +88,21 @@ class CommandHook(Hook):
     def __init__(self, command: str, timeout: float) -> None:
         self.command, self.timeout = command, timeout
         self.label = f"command {command!r}"
+        self._running: subprocess.Popen[bytes] | None = None
+
+    def close(self) -> None:
+        """Kill a command still running, with whatever it started (it would outlive the
+        watcher, holding its terminal or pipes)."""
+        proc = self._running
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def deliver(self, event: Event) -> None:
         proc = subprocess.Popen(["/bin/sh", "-c", self.command], stdin=subprocess.PIPE,
                                 env={**os.environ, **event_env(event)},
                                 start_new_session=True)  # its own group: killed whole
+        self._running = proc
         try:
             try:
                 assert proc.stdin is not None
@@ -98,9 +112,12 @@ class CommandHook(Hook):
                 pass
             code = proc.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             raise RuntimeError(f"still running after {self.timeout:g} s: killed") from None
+        finally:
+            self._running = None
         if code != 0:
             raise RuntimeError(f"exited with status {code}")
 
@@ -174,6 +191,7 @@ class Deliverer:
         with self._lock:
             self._stop = True
             self._lock.notify()
+        self.hook.close()
 
     def _next(self) -> _Try | None:
         with self._lock:
