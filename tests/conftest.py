@@ -39,6 +39,16 @@ def pg_server():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def mlflow_server():
+    """One real MLflow tracking server on loopback for the whole run."""
+    from .mlflowserver import MlflowServer
+
+    server = MlflowServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def new_db(engine: str, tmp_path: Path,
            request: pytest.FixtureRequest) -> Callable[[], Path | str]:

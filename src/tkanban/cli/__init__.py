@@ -97,7 +97,8 @@ def _run(args: argparse.Namespace) -> int:
     from tkanban.core.errors import TkanbanError
 
     try:
-        if args.command in ("keys", "config"):  # no board file involved
+        if args.command == "keys" or (args.command == "config"
+                                      and args.config_command == "path"):  # no board involved
             return run_keys(args) if args.command == "keys" else run_config(args)
         if args.command == "import":
             args.export = read_export(args.file)

@@ -127,6 +127,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int, metavar="ID")
     p.add_argument("words", nargs="+", metavar="[RELATION] OTHER_ID")
 
+    tracking = ("MLflow is --tracking-uri, else $MLFLOW_TRACKING_URI, else the board's own "
+                "('tkanban config tracking-uri URL'); credentials come from "
+                "MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and _PASSWORD.")
+    p = command("link", "link an experiment run to a card: mlflow:RUN_ID, a run's URL, or "
+                "dvclive:PATH", epilog="PATH is a DVCLive output folder or any JSON file of "
+                "{\"name\": number}. A training script can link its own run with "
+                "mlflow.set_tag(\"tkanban.card\", ID). " + tracking)
+    p.add_argument("id", type=int)
+    p.add_argument("ref", metavar="RUN")
+    p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
+
+    p = command("unlink", "take a run off a card (what it logged stays)")
+    p.add_argument("id", type=int)
+    p.add_argument("ref", metavar="RUN")
+
+    p = command("sync", "write linked runs' new metrics into their cards' logs",
+                epilog="Runs tagged tkanban.card=ID are linked first. A second sync with "
+                "nothing new writes nothing. " + tracking)
+    p.add_argument("id", type=int, nargs="?", help="only this card")
+    p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
+
     p = command("reorder", "put a card at a place in its lane (1 = top priority)")
     p.add_argument("id", type=int)
     p.add_argument("position", type=int)
@@ -242,4 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("config", "your settings file (config.toml)")
     config = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config.add_parser("path", help="print where config.toml is read from", parents=[common])
+    tu = config.add_parser("tracking-uri", parents=[common],
+                           help="the board's MLflow tracking server, shared by the whole team "
+                           "(kept in the board; no credentials)")
+    tu.add_argument("uri", nargs="?", metavar="URL")
+    tu.add_argument("--clear", action="store_true", help="forget it")
     return parser

@@ -28,7 +28,8 @@ LOG_EVENTS = {
     "archive": "card.archived", "restore": "card.restored", "note": "log.added",
     "strike": "log.struck", "outcome": "outcome.recorded", "timebox": "timebox.set",
     "extend": "timebox.extended", "block": "card.blocked", "unblock": "card.unblocked",
-    "relate": "card.related", "unrelate": "card.unrelated",
+    "relate": "card.related", "unrelate": "card.unrelated", "link": "run.linked",
+    "unlink": "run.unlinked", "run": "run.synced",
 }
 """The event each kind of research-log entry is."""
 
@@ -85,6 +86,11 @@ class Event:
             "card.unblocked": f"unblocked {what}",
             "card.related": f"related {what}: {entry.get('text', '')}",
             "card.unrelated": f"unrelated {what}: {entry.get('text', '')}",
+            "run.linked": f"{entry.get('text', '')} to {what}",
+            "run.unlinked": f"{entry.get('text', '')} from {what}",
+            "run.synced": f"synced {what}: {entry.get('text', '')} "
+                          + " ".join(f"{k}={v:g}" for k, v in (entry.get("metrics") or {})
+                                     .items()),
             "timebox.expired": f"the time box of {what} ran out"
                                + (f" (@{card['assignee']})" if card.get("assignee") else ""),
             "wip.exceeded": f"{self.data.get('lane_name')} is over its WIP limit "

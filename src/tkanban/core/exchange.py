@@ -36,7 +36,8 @@ FORMAT_VERSION = 3
 """2: cards carry ``labels`` and ``blocked``; 3: boards carry ``relations`` (older files are
 read as boards without them)."""
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
-             "outcome", "strike", "block", "unblock", "relate", "unrelate")
+             "outcome", "strike", "block", "unblock", "relate", "unrelate", "link", "unlink",
+             "run")
 LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: later times cannot be shown as dates."""
 

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from tkanban.core.records import DONE, KINDS, LANES, TODO
 
 __all__ = ["DONE", "KINDS", "LANES", "TODO", "Board", "Card", "Lane", "LogEntry", "Mention",
-           "Meta", "Phase", "Relation", "Event", "Delivery"]
+           "Meta", "Phase", "Relation", "Event", "Delivery", "RunLink"]
 
 
 class Meta(SQLModel, table=True):
@@ -141,3 +141,20 @@ class Delivery(SQLModel, table=True):
     name: str = Field(primary_key=True)
     event_id: int
     updated_at: float
+
+
+class RunLink(SQLModel, table=True):
+    """An experiment run (``mlflow:RUN_ID``) or a metrics file (``dvclive:PATH``) that tests
+    a card, with what the last sync saw of it (``runs``)."""
+
+    __tablename__ = "run_link"
+    card_id: int = Field(foreign_key="card.id", primary_key=True)
+    ref: str = Field(primary_key=True)
+    author: str
+    at: float
+    name: str = ""
+    status: str = ""
+    url: str = ""
+    seen: str = "{}"
+    """The metrics as last synced, ``{"name": value}``: a sync logs only what differs."""
+    synced_at: float | None = None

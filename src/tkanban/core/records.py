@@ -239,6 +239,24 @@ class CardDetail:
                 latest.update(entry.metrics)
         return latest
 
+    def metric_sources(self) -> dict[str, EntryInfo]:
+        """For each metric, the entry its latest value comes from (struck entries left out):
+        a synced run's entry names the run (``data["run"]``)."""
+        found: dict[str, EntryInfo] = {}
+        struck = self.struck
+        for entry in self.entries:
+            if entry.id not in struck:
+                found.update(dict.fromkeys(entry.metrics, entry))
+        return found
+
+    def source_of(self, metric: str) -> str | None:
+        """``MLflow run bert-lr2e-5`` when the metric's latest value came from a run."""
+        entry = self.metric_sources().get(metric)
+        if entry is None or "run" not in entry.data:
+            return None
+        kind = "MLflow run" if entry.data.get("source") == "mlflow" else "DVCLive"
+        return f"{kind} {entry.data['run']}"
+
     @property
     def criteria(self) -> list[Criterion]:
         return parse_criteria(self.card.criteria)

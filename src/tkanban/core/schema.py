@@ -145,11 +145,20 @@ CREATE TABLE delivery (
     name $sorted NOT NULL, event_id INTEGER NOT NULL, updated_at $real NOT NULL,
     PRIMARY KEY (board_id, name))
 """),
+    Template("""
+CREATE TABLE run_link (
+    card_id INTEGER NOT NULL REFERENCES card(id) ON DELETE CASCADE,
+    ref $sorted NOT NULL, author TEXT NOT NULL, at $real NOT NULL,
+    name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '', seen TEXT NOT NULL DEFAULT '{}', synced_at $real,
+    PRIMARY KEY (card_id, ref))
+"""),
 ]
 """Migrations after ``BASE_VERSION``, for both engines (with each engine's words): schema 4
 gives cards free labels (space-separated, sorted) and a blocked reason (null when not
 blocked); schema 5 relates cards (``relations``: "A blocks B", "A follows B" …); schema 6
-keeps every change as an event, and the delivery cursors of watchers (``events``)."""
+keeps every change as an event, and the delivery cursors of watchers (``events``); schema 7
+links experiment runs to cards (``runs``)."""
 
 SCHEMA_VERSION = BASE_VERSION + len(LATER)
 
@@ -202,7 +211,7 @@ INSERT INTO meta (key, value) VALUES ('change_seq', '0')
 sorts the same everywhere (byte order): a new database gets it, then ``LATER``."""
 
 TABLES = ("meta", "board", "lane", "card", "log_entry", "mention", "phase", "relation", "event",
-          "delivery")
+          "delivery", "run_link")
 """tkanban's tables: a database holding one of these names and no tkanban marks belongs to
 another application."""
 
