@@ -52,6 +52,7 @@ GROUPS = {
     "write": ("e / a / t", "edit it / add a research-log entry / time box"),
     "state": ("o / b", "record the outcome / block or unblock the card"),
     "relate": ("c / enter / d", "relate the card; in its pane open / remove one"),
+    "archive": ("x / A", "archive the card (asks first) / archived cards"),
 }
 """Help rows standing for several actions: (keys, what they do)."""
 
@@ -97,8 +98,10 @@ ACTIONS: tuple[Action, ...] = (
             "open_related", CARD, group="relate"),
     _action("unrelate", "d", "d", "remove the highlighted relation", "unrelate", CARD,
             group="relate"),
+    _action("link-run", "g", "g", "link an experiment run (MLflow, DVCLive)", "link_run",
+            BOARD, CARD, PALETTE, footer=True),
     _action("archive", "x", "x", "archive the card (asks first)", "archive", BOARD, PALETTE,
-            footer=True),
+            footer=True, group="archive"),
     _action("filter", "slash", "/", "filter: @user kind: label: blocked waiting overdue",
             "filter", BOARD, PALETTE, footer=True),
     _action("mentions", "m", "m", "mentions of you", "mentions", BOARD, PALETTE, footer=True),
@@ -107,7 +110,7 @@ ACTIONS: tuple[Action, ...] = (
     _action("redo", "U,ctrl+y", "U / ctrl+y", "redo the change you undid", "redo", BOARD, CARD,
             PALETTE, footer=True, group="undo"),
     _action("archived", "A", "A", "archived cards: enter opens one, r restores it",
-            "archived", BOARD, PALETTE, footer=True),
+            "archived", BOARD, PALETTE, footer=True, group="archive"),
     _action("retro", "R", "R", "the monthly retro (← → changes the month)", "retro", BOARD,
             PALETTE, footer=True),
     _action("wip-limit", "w", "w", "set the focused lane's WIP limit", "wip_limit", BOARD,

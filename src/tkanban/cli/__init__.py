@@ -48,6 +48,7 @@ def open_board(args: argparse.Namespace) -> int:
         db=resolve_db_path(getattr(args, "db", None), config.db),
         board=getattr(args, "board", None) or config.board, user=_user(args, config.user),
         storage=getattr(args, "storage", "auto"), config=config,
+        sync_interval=args.sync_every, tracking_uri=args.board_tracking_uri,
     )
 
 

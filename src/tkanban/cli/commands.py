@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tkanban.cli.events import cmd_events, cmd_watch
 from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
-from tkanban.cli.runs import cmd_link, cmd_sync, cmd_tracking_uri, cmd_unlink, run_lines
+from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
 from tkanban.core.text import visible
 from tkanban.paths import default_db_path, resolve_db_path
 
@@ -157,7 +157,6 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.linked import links_of
     from tkanban.core.queries import get_card
     from tkanban.core.timebox import countdown, format_duration, local_time
 
@@ -170,7 +169,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
              "source": detail.source_of(s.criterion.metric)}
             for s in detail.criteria_status()
         ]
-        data["runs"] = [link.to_json() for link in links_of(ctx.store, None, card.id)]
+        data["runs"] = [link.to_json() for link in detail.runs]
         data["log"] = [entry.to_json() for entry in detail.entries]
         data["related"] = [related.to_json() for related in detail.related]
         data["grew_out_of"] = [related.to_json() for related in detail.chain]
@@ -202,7 +201,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     if card.archived:
         lines.append("  archived")
     lines += relation_lines(detail)
-    lines += run_lines(detail, links_of(ctx.store, None, card.id))
+    lines += run_lines(detail)
     if card.description:
         lines += ["", *("  " + line for line in card.description.splitlines())]
     lines += ["", "research log:"]
@@ -502,7 +501,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "edit": cmd_edit, "reorder": cmd_reorder, "archive": cmd_archive, "restore": cmd_restore,
     "timebox": cmd_timebox, "block": cmd_block, "unblock": cmd_block,
     "relate": cmd_relate, "unrelate": cmd_unrelate, "events": cmd_events, "watch": cmd_watch,
-    "link": cmd_link, "unlink": cmd_unlink, "sync": cmd_sync, "config": cmd_tracking_uri,
+    "link": cmd_link, "unlink": cmd_unlink, "sync": cmd_sync, "config": cmd_board_setting,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

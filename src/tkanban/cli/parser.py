@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "5 review-model, 6 done (number, slug or name). Time boxes: 30m 4h 2d 1w 1d12h.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--sync-interval", type=float, metavar="SECONDS", dest="sync_every",
+                        help="the open board syncs its experiment runs this often (default: "
+                        "the board's setting, else 60)")
+    parser.add_argument("--tracking-uri", metavar="URL", dest="board_tracking_uri",
+                        help="the MLflow tracking server the open board syncs with")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     def command(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
@@ -263,9 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("config", "your settings file (config.toml)")
     config = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config.add_parser("path", help="print where config.toml is read from", parents=[common])
-    tu = config.add_parser("tracking-uri", parents=[common],
-                           help="the board's MLflow tracking server, shared by the whole team "
-                           "(kept in the board; no credentials)")
-    tu.add_argument("uri", nargs="?", metavar="URL")
-    tu.add_argument("--clear", action="store_true", help="forget it")
+    for name, metavar, what in (
+            ("tracking-uri", "URL", "the board's MLflow tracking server, shared by the whole "
+             "team (kept in the board; no credentials)"),
+            ("sync-interval", "SECONDS", "how often an open board syncs its runs (kept in the "
+             "board; default 60)")):
+        setting = config.add_parser(name, parents=[common], help=what, description=what)
+        setting.add_argument("value", nargs="?", metavar=metavar)
+        setting.add_argument("--clear", action="store_true", help="forget it")
     return parser

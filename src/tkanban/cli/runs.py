@@ -8,17 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
-    from tkanban.core.linked import LinkInfo
     from tkanban.core.records import CardDetail
-    from tkanban.core.store import Store
-
-
-def criteria_met(store: Store, card_id: int) -> bool:
-    """Whether every exit criterion of the card is met (a card without criteria: no)."""
-    from tkanban.core.hypothesis import suggests_validated
-    from tkanban.core.queries import get_card
-
-    return suggests_validated(get_card(store, card_id).criteria_status())
 
 
 def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
@@ -42,7 +32,7 @@ def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.cli.commands import _out
     from tkanban.core.errors import TkanbanError
-    from tkanban.core.linked import links_of
+    from tkanban.core.linked import criteria_met, links_of
     from tkanban.core.runs import sync
     from tkanban.core.text import plural, visible
 
@@ -62,24 +52,38 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
                            "others are synced")
 
 
-def cmd_tracking_uri(ctx: Context, args: argparse.Namespace) -> None:
+def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
+    """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
+    board, for the whole team."""
     from tkanban.cli.commands import _out
-    from tkanban.core.linked import board_tracking_uri
-    from tkanban.core.runs import set_tracking_uri
+    from tkanban.core.errors import ValidationError
+    from tkanban.core.linked import board_setting
+    from tkanban.core.runs import set_board_setting, set_tracking_uri
 
+    name = args.config_command.replace("-", "_")
     if args.clear:
-        set_tracking_uri(ctx.store, ctx.board, None)
-        _out(f"board {ctx.board!r}: no tracking URI kept")
-    elif args.uri:
-        _out(f"board {ctx.board!r}: MLflow at {set_tracking_uri(ctx.store, ctx.board, args.uri)}")
+        set_board_setting(ctx.store, ctx.board, name, None)
+        _out(f"board {ctx.board!r}: no {args.config_command} kept")
+    elif args.value is None:
+        _out(board_setting(ctx.store, ctx.board, name) or "none kept in this board")
+    elif name == "tracking_uri":
+        _out(f"board {ctx.board!r}: MLflow at "
+             f"{set_tracking_uri(ctx.store, ctx.board, args.value)}")
     else:
-        _out(board_tracking_uri(ctx.store, ctx.board) or "none kept in this board")
+        try:
+            seconds = float(args.value)
+        except ValueError:
+            seconds = 0.0
+        if not 5 <= seconds <= 86400:
+            raise ValidationError(f"a sync interval is 5 to 86400 seconds, not {args.value!r}")
+        set_board_setting(ctx.store, ctx.board, name, f"{seconds:g}")
+        _out(f"board {ctx.board!r}: open boards sync their runs every {seconds:g} s")
 
 
-def run_lines(detail: CardDetail, links: list[LinkInfo]) -> list[str]:
-    """Linked runs and the run behind each criterion's value, for ``show``."""
+def run_lines(detail: CardDetail) -> list[str]:
+    """The card's linked runs, for ``show``."""
     lines = []
-    for link in links:
+    for link in detail.runs:
         metrics = " ".join(f"{k}={v:g}" for k, v in link.metrics.items())
         lines.append(f"  run:      {link.ref} {link.name} ({link.status.lower() or 'not synced'})"
                      + (f"  {metrics}" if metrics else "") + (f"  {link.url}" if link.url else ""))

@@ -3,45 +3,38 @@ the card pane): a board with no runs pays nothing for them."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any
 
-from tkanban.core.queries import board_id
+from tkanban.core.queries import board_id, link_info
+from tkanban.core.records import LinkInfo
 from tkanban.core.store import Store
 
-
-@dataclass(frozen=True)
-class LinkInfo:
-    """A run linked to a card, as the card pane and ``show`` list it."""
-
-    card_id: int
-    ref: str
-    name: str
-    status: str
-    url: str
-    metrics: dict[str, float]
-    synced_at: float | None
-
-    @property
-    def source(self) -> str:
-        return self.ref.split(":", 1)[0]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"ref": self.ref, "source": self.source, "name": self.name,
-                "status": self.status.lower(), "url": self.url, "metrics": self.metrics,
-                "synced": self.synced_at is not None}
+SETTINGS = ("tracking_uri", "sync_interval")
+"""What a board keeps for its whole team (``tkanban config NAME``)."""
 
 
-def tracking_key(board: str) -> str:
-    return f"tracking_uri:{board}"
+def setting_key(board: str, name: str) -> str:
+    return f"{name}:{board}"
+
+
+def board_setting(store: Store, board: str, name: str) -> str | None:
+    with store.reading() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                           (setting_key(board, name),)).fetchone()
+    return row[0] if row else None
 
 
 def board_tracking_uri(store: Store, board: str) -> str | None:
-    with store.reading() as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?",
-                           (tracking_key(board),)).fetchone()
-    return row[0] if row else None
+    """The MLflow tracking URI the board keeps for its team, if any."""
+    return board_setting(store, board, "tracking_uri")
+
+
+def criteria_met(store: Store, card_id: int) -> bool:
+    """Whether every exit criterion of the card is met (a card without criteria: no)."""
+    from tkanban.core.hypothesis import suggests_validated
+    from tkanban.core.queries import get_card
+
+    return suggests_validated(get_card(store, card_id).criteria_status())
 
 
 def links_of(store: Store, board: str | None, card_id: int | None = None) -> list[LinkInfo]:
@@ -58,5 +51,4 @@ def links_of(store: Store, board: str | None, card_id: int | None = None) -> lis
             sql += " AND l.card_id = ?"
             args.append(card_id)
         rows = conn.execute(sql + " ORDER BY l.card_id, l.at, l.ref", args).fetchall()
-    return [LinkInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"), r[6])
-            for r in rows]
+    return [link_info(r) for r in rows]

@@ -30,6 +30,7 @@ from tkanban.core.records import (
     LaneCards,
     LaneInfo,
     LaneRef,
+    LinkInfo,
     MentionInfo,
     PhaseInfo,
     PhaseRef,
@@ -241,7 +242,17 @@ def get_card(store: Store, card_id: int) -> CardDetail:
             (card_id,))]
         related = related_cards(conn, card.links, lanes)
         chain = _chain(conn, card_id, lanes)
-    return CardDetail(card, entries, related, chain)
+        runs = [link_info(r) for r in conn.execute(
+            f"SELECT {_LINK} FROM run_link WHERE card_id = ? ORDER BY at, ref", (card_id,))]
+    return CardDetail(card, entries, related, chain, runs)
+
+
+_LINK = "card_id, ref, name, status, url, seen, synced_at"
+
+
+def link_info(row: Sequence[Any]) -> LinkInfo:
+    """A linked run from its row (``_LINK``'s columns)."""
+    return LinkInfo(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"), row[6])
 
 
 _RELATED = "SELECT id, title, kind, lane_id, outcome, archived FROM card WHERE id IN "

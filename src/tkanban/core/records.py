@@ -212,12 +212,36 @@ class Related:
 
 
 @dataclass(frozen=True)
+class LinkInfo:
+    """A run linked to a card, as the card pane and ``show`` list it."""
+
+    card_id: int
+    ref: str
+    name: str
+    status: str
+    url: str
+    metrics: dict[str, float]
+    synced_at: float | None
+
+    @property
+    def source(self) -> str:
+        return self.ref.split(":", 1)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ref": self.ref, "source": self.source, "name": self.name,
+                "status": self.status.lower(), "url": self.url, "metrics": self.metrics,
+                "synced": self.synced_at is not None}
+
+
+@dataclass(frozen=True)
 class CardDetail:
     card: CardInfo
     entries: list[EntryInfo]
     related: list[Related] = field(default_factory=list)
     chain: list[Related] = field(default_factory=list)
     """The hypotheses this one grew out of (``follows``), the first one first."""
+    runs: list[LinkInfo] = field(default_factory=list)
+    """The experiment runs linked to it (``runs``)."""
 
     @property
     def struck(self) -> set[int]:

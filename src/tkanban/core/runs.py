@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tkanban.core.board import _board_id, _card, _log, _next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
-from tkanban.core.linked import LinkInfo, board_tracking_uri, links_of, tracking_key
+from tkanban.core.linked import LinkInfo, board_tracking_uri, links_of, setting_key
 from tkanban.core.models import Card, Meta, RunLink
 from tkanban.core.queries import board_id
 from tkanban.core.store import Store, dumps
@@ -44,19 +44,24 @@ class SyncReport:
     """Cards whose every criterion a run has just met."""
 
 
+def set_board_setting(store: Store, board: str, name: str, value: str | None) -> None:
+    """Keep a setting for the board's whole team (None forgets it)."""
+    with store.write() as session:
+        _board_id(session, board)
+        row = session.get(Meta, setting_key(board, name))
+        if value is None and row is not None:
+            session.delete(row)
+        elif value is not None:
+            if row is None:
+                session.add(Meta(key=setting_key(board, name), value=value))
+            else:
+                row.value = value
+
+
 def set_tracking_uri(store: Store, board: str, uri: str | None) -> str | None:
     """Keep the board's MLflow tracking URI (for the whole team), or forget it (None)."""
     uri = check_uri(uri) if uri else None
-    with store.write() as session:
-        _board_id(session, board)
-        row = session.get(Meta, tracking_key(board))
-        if uri is None and row is not None:
-            session.delete(row)
-        elif uri is not None:
-            if row is None:
-                session.add(Meta(key=tracking_key(board), value=uri))
-            else:
-                row.value = uri
+    set_board_setting(store, board, "tracking_uri", uri)
     return uri
 
 

@@ -34,6 +34,7 @@ from tkanban.tui.flows import Flows
 from tkanban.tui.help import HelpScreen
 from tkanban.tui.loading import IMPORTING
 from tkanban.tui.rings import Rings, is_mine
+from tkanban.tui.runs import Syncer
 from tkanban.tui.status import StatusBar
 
 FRAME_FLUSH = 0.01
@@ -55,7 +56,8 @@ class TkanbanApp(App[None]):
     def __init__(self, store: Store, board: str = DEFAULT_BOARD, user: str = "user", *,
                  clock: Clock | None = None, poll_interval: float = 1.0,
                  own_process: bool = False, notices: list[str] | None = None,
-                 config: Config | None = None) -> None:
+                 config: Config | None = None, sync_interval: float | None = None,
+                 tracking_uri: str | None = None) -> None:
         super().__init__()
         self.config = config or Config()
         """The user's settings: key map, theme (a theme picked in the palette is kept there
@@ -77,6 +79,7 @@ class TkanbanApp(App[None]):
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.flows = Flows(self)
         self.rings = Rings(self)
+        self.syncer = Syncer(self, sync_interval, tracking_uri)
         if self.config.keys:
             self.set_keymap(self.config.keys)
         if self.config.theme in self.available_themes:
@@ -128,6 +131,7 @@ class TkanbanApp(App[None]):
                 loop.call_soon_threadsafe(self.poll)
 
         self.store.watch(wake)
+        self.run_worker(self.syncer.start(), group="sync")
         # after the first frame has had time to reach the terminal: loading modules holds
         # the interpreter, and the thread that writes frames out would wait behind it
         self.set_timer(SETTLE_AFTER, self._settle)
@@ -230,7 +234,7 @@ class TkanbanApp(App[None]):
         """About once a second, and whenever the store says someone changed the board: reload
         only what another process changed; show whether the board can be reached. A poll
         asked for while one runs makes that one look once more."""
-        self._show_note()
+        self.show_note()
         if self._polling:
             self._poll_again = True
         elif not self.control.lock.locked():
@@ -254,13 +258,14 @@ class TkanbanApp(App[None]):
 
     def waiting(self, waiting: bool) -> None:
         self._waiting = waiting
-        self._show_note()
+        self.show_note()
         if waiting:
             self.notify(self.store.wait_notice, severity="warning")
 
-    def _show_note(self) -> None:
+    def show_note(self) -> None:
         """The bar's note: the board cannot be reached, or its file is locked."""
-        problem = self.store.problem
+        problem = self.store.problem or (
+            "experiment tracker unreachable" if self.syncer.problem else None)
         note = problem or (self.store.wait_note if self._waiting else "")
         note = f"{note}…" if note else ""
         status = self.board_screen.status
@@ -357,6 +362,10 @@ class TkanbanApp(App[None]):
     @on(msg.RelateCard)
     def _relate(self, message: msg.RelateCard) -> None:
         self.flows.relate_form(message.card)
+
+    @on(msg.LinkRun)
+    def _link_run(self, message: msg.LinkRun) -> None:
+        self.flows.link_form(message.card)
 
     @on(msg.Unrelate)
     def _unrelate(self, message: msg.Unrelate) -> None:

@@ -27,6 +27,7 @@ from tkanban.tui.messages import (
     EditCard,
     EndPhase,
     FindMentions,
+    LinkRun,
     LoadMoreDone,
     MoveCard,
     NewCard,
@@ -238,6 +239,9 @@ class BoardScreen(Screen[None], SharedActions):
 
     def action_relate(self) -> None:
         self._with_card(RelateCard)
+
+    def action_link_run(self) -> None:
+        self._with_card(LinkRun)
 
     def action_archive(self) -> None:
         self._with_card(ArchiveCard)

@@ -18,6 +18,7 @@ from tkanban.tui.lanes import OUTCOME_MARK
 from tkanban.tui.messages import (
     AddLogEntry,
     EditCard,
+    LinkRun,
     OpenCardId,
     RecordOutcome,
     RelateCard,
@@ -115,6 +116,35 @@ def card_content(detail: CardDetail, now: float) -> Content:
                                         "$success bold"))
     if detail.chain:
         parts += [Content(""), chain_content(detail)]
+    if detail.runs:
+        parts += [Content(""), runs_content(detail)]
+    return Content("\n").join(parts)
+
+
+RUN_STATUS = {"running": "$warning", "finished": "$success", "failed": "$error",
+              "killed": "$error", "file": "$text-muted"}
+
+
+def runs_content(detail: CardDetail) -> Content:
+    """Each linked run: its status, its latest metrics against the criteria, its link."""
+    targets = {c.metric: c for c in detail.criteria}
+    parts = [_heading(f"Runs ({len(detail.runs)})")]
+    for run in detail.runs:
+        status = run.status.lower() or "not synced yet"
+        parts.append(Content("  ") + literal(run.name or run.ref, "bold") + Content("  ")
+                     + Content.styled(status, RUN_STATUS.get(status, "$text-muted"))
+                     + Content.styled(f"  {run.ref.split(':', 1)[0]}", "$text-muted"))
+        numbers = []
+        for name, value in run.metrics.items():
+            criterion = targets.get(name)
+            mark = "" if criterion is None else (" ✓" if criterion.met_by(value) else " ✗")
+            numbers.append(literal(f"{name} {value:g}{mark}",
+                                   "" if criterion is None else
+                                   "$success" if criterion.met_by(value) else "$error"))
+        if numbers:
+            parts.append(Content("    ") + Content("  ").join(numbers))
+        if run.url:
+            parts.append(Content("    ") + literal(run.url, "$text-muted underline"))
     return Content("\n").join(parts)
 
 
@@ -174,7 +204,7 @@ class CardScreen(Screen[None], SharedActions):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("escape back · a log · e edit · t box · o outcome · b block · "
-                             "c relate · ? help"), id="hint")
+                             "c relate · g run · ? help"), id="hint")
         with VerticalScroll(id="body"):
             yield Static(card_content(self.detail, self.now), id="card")
             yield Static(id="relations-head")
@@ -243,6 +273,9 @@ class CardScreen(Screen[None], SharedActions):
 
     def action_relate(self) -> None:
         self.post_message(RelateCard(self.detail.card))
+
+    def action_link_run(self) -> None:
+        self.post_message(LinkRun(self.detail.card))
 
     def action_open_related(self) -> None:
         chosen = self.chosen

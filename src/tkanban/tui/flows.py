@@ -209,6 +209,27 @@ class Flows:
 
         self.app.push_screen(RelateForm(save, card=card))
 
+    def link_form(self, card: CardInfo) -> None:
+        """Link an experiment run to the card; the next sync brings its numbers in."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.runs import link_run, unlink_run
+            from tkanban.tui.runs import LinkForm
+        user, uri = self.user, self.app.syncer.tracking_uri
+
+        async def save(values: dict[str, Any]) -> None:
+            link = await self.control.write(link_run, card.id, values["ref"], author=user,
+                                            tracking_uri=uri, focus_id=card.id)
+            self._record(f"link {link.ref} to #{card.id}", card.id, None,
+                         lambda store, v: unlink_run(store, card.id, link.ref, author=user),
+                         lambda store, v: link_run(store, card.id, link.ref, author=user,
+                                                   tracking_uri=uri))
+            self.app.notify(f"#{card.id}: linked {link.name}; syncing its numbers", timeout=4)
+            self.app.syncer.sync()
+
+        self.app.push_screen(LinkForm(save, card=card))
+
     def unrelate(self, card: CardInfo, related: Related) -> None:
         """Untie the card from a related one at once; undo ties them again."""
         if not self.writable():

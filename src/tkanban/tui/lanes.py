@@ -54,6 +54,8 @@ class RenderCache:
     def __init__(self, size: int = CACHED_CARDS) -> None:
         self.cards: LRUCache[tuple, list[Strip]] = LRUCache(size)
         self.titles: LRUCache[tuple[str, int], list[Text]] = LRUCache(size)
+        self.met: set[int] = set()
+        """Cards whose every exit criterion a synced run has met while the board is open."""
 
     def clear(self) -> None:
         self.cards.clear()
@@ -242,7 +244,8 @@ class LaneView(ScrollView, can_focus=False):
     def _card_strips(self, index: int, width: int) -> list[Strip]:
         card = self.cards[index]
         is_cursor = index == self.cursor
-        key = (card.id, card.version, card.log_count, card.waiting_on, width, is_cursor,
+        met = card.id in self.cache.met and not card.outcome
+        key = (card.id, card.version, card.log_count, card.waiting_on, met, width, is_cursor,
                self.active, int(self.now // 60))
         cached = self.cache.cards.get(key)
         if cached is None:
@@ -275,6 +278,9 @@ class LaneView(ScrollView, can_focus=False):
             right = Text(OUTCOME_MARK[card.outcome],
                          style=self.get_component_rich_style(f"lane-view--{card.outcome}",
                                                              partial=True))
+        elif card.id in self.cache.met:  # a run met every criterion: time to decide
+            right = Text("✓ criteria met", style=self.get_component_rich_style(
+                "lane-view--validated", partial=True))
         else:
             left = card.remaining(self.now)
             if left is not None and card.clock_stop is None:

@@ -96,6 +96,13 @@ class Unrelate(Message):
 
 
 @dataclass
+class LinkRun(Message):
+    """Link an experiment run to ``card`` (a form asks which)."""
+
+    card: CardInfo
+
+
+@dataclass
 class ArchiveCard(Message):
     """Archive ``card`` once the user says yes."""
 

@@ -16,7 +16,8 @@ from tkanban.tui.app import TkanbanApp
 
 
 def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
-              config: Config | None = None) -> int:
+              config: Config | None = None, sync_interval: float | None = None,
+              tracking_uri: str | None = None) -> int:
     """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
     it are one line on stderr, exit 1. A missing file or board is created, and the board says
     so."""
@@ -44,7 +45,8 @@ def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto
         notices.append("the board file was upgraded to this tkanban's format; the file as it "
                        f"was is kept at {store.upgrade_backup}")
     app = TkanbanApp(store, name, user, own_process=True, notices=notices, config=config,
-                     poll_interval=2.0 if store.storage.network else 1.0)
+                     poll_interval=2.0 if store.storage.network else 1.0,
+                     sync_interval=sync_interval, tracking_uri=tracking_uri)
     app.read_first()
     app.run()
     return app.return_code or 0
