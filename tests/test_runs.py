@@ -302,3 +302,42 @@ async def test_an_unreachable_tracker_is_said_once_and_the_board_goes_on(
                 break
         assert len(run_entries(store, card)) == 1
         assert "answers again" in screen_text(app)
+
+
+def test_export_import_keeps_the_runs(db: Path | str, new_db, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                      ) -> None:
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps({"auc": 0.83}))
+    ok(run_cli("add", "h", "--criteria", "auc > 0.8", db=db, user="ann"))
+    ok(run_cli("link", "1", f"dvclive:{metrics}", db=db, user="ann"))
+    ok(run_cli("sync", db=db))
+    exported = ok(run_cli("export", db=db))
+    (runs,) = [board["runs"] for board in json.loads(exported)["boards"]]
+    assert [(r["card_id"], r["ref"], json.loads(r["seen"])) for r in runs] == [
+        (1, f"dvclive:{metrics}", {"auc": 0.83})]
+    (tmp_path / "e.json").write_text(exported)
+    copy = new_db()
+    ok(run_cli("import", str(tmp_path / "e.json"), db=copy))
+    assert ok(run_cli("export", db=copy)) == exported
+    assert "0 new entries" in ok(run_cli("sync", db=copy))  # it remembers what it saw
+
+
+def test_the_retro_counts_runs_and_questions_outcomes(db: Path | str, tmp_path: Path) -> None:
+    good, poor = tmp_path / "good.json", tmp_path / "poor.json"
+    good.write_text(json.dumps({"auc": 0.85}))
+    poor.write_text(json.dumps({"auc": 0.61}))
+    for title, metrics in (("Weights help", good), ("Weather helps", poor)):
+        card = ok(run_cli("add", title, "--criteria", "auc > 0.8", db=db, user="ann")).strip()
+        ok(run_cli("link", card, f"dvclive:{metrics}", db=db, user="ann"))
+    ok(run_cli("add", "No runs at all", "--criteria", "auc > 0.8", db=db, user="ann"))
+    ok(run_cli("sync", db=db))
+    for card in ("1", "2", "3"):
+        ok(run_cli("move", card, "done", "--outcome", "validated", db=db, user="ann"))
+    data = json.loads(ok(run_cli("retro", "--format", "json", db=db)))
+    found = {item["id"]: (item["runs"], item["runs_met_criteria"], item["agrees"])
+             for item in data["learnings"]}
+    assert found == {1: (1, True, True), 2: (1, False, False), 3: (0, None, None)}
+    text = ok(run_cli("retro", db=db))
+    assert "#2 Weather helps: closed **validated**, but its linked runs never met its " \
+        "criteria" in text
+    assert "(1 run, which never met its criteria)" in text and "(1 run)" in text

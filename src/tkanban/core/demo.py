@@ -3,12 +3,14 @@ a blocked card and relations (a hypothesis grown out of an invalidated one)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tkanban.core import board as ops
 from tkanban.core.blocked import block_card
 from tkanban.core.errors import ValidationError
 from tkanban.core.relations import relate
+from tkanban.core.runs import link_run, sync_one
 from tkanban.core.store import Store
 from tkanban.core.timebox import Clock, parse_duration
 
@@ -77,6 +79,9 @@ RELATIONS = [(6, "blocked-by", 5), (9, "follows", 2), (7, "follows", 0),
              (7, "relates-to", 8)]
 """(card, relation, card) between demo cards, by their place in ``_CARDS``."""
 BLOCKED = {8: "comments from the claims team"}
+DEMO_RUNS = Path(__file__).resolve().parent.parent / "demo_runs"
+RUNS = {0: "distilbert-lr2e-5", 1: "shap-treeexplainer"}
+"""DVCLive output shipped with tkanban, linked to demo cards by their place in ``_CARDS``."""
 """Blocked demo cards, by their place in ``_CARDS``, and why."""
 
 
@@ -124,6 +129,10 @@ def fill_demo(store: Store, board: str) -> int:
             relate(store, ids[first], said, ids[second], author="priya")
         for index, reason in BLOCKED.items():
             block_card(store, ids[index], reason, author="bob")
+        for index, folder in RUNS.items():
+            link = link_run(store, ids[index], f"dvclive:{DEMO_RUNS / folder}",
+                            author=_CARDS[index]["assignee"] or "priya")
+            sync_one(store, link)
     finally:
         store.clock = real_clock
     ops.set_wip_limit(store, board, "test-hypothesis", 2)

@@ -32,9 +32,9 @@ from tkanban.core.text import (
 from tkanban.core.timebox import MAX_TIMEBOX
 
 FORMAT = "tkanban-export"
-FORMAT_VERSION = 3
-"""2: cards carry ``labels`` and ``blocked``; 3: boards carry ``relations`` (older files are
-read as boards without them)."""
+FORMAT_VERSION = 4
+"""2: cards carry ``labels`` and ``blocked``; 3: boards carry ``relations``; 4: boards carry
+the experiment ``runs`` linked to their cards (older files are read as boards without)."""
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
              "outcome", "strike", "block", "unblock", "relate", "unrelate", "link", "unlink",
              "run")
@@ -193,6 +193,18 @@ class RelationRow(_Record):
     at: Time
 
 
+class RunRow(_Record):
+    card_id: Id
+    ref: Annotated[str, Field(pattern=r"^(mlflow:[A-Za-z0-9_-]{1,64}|dvclive:/.{0,4000})$")]
+    author: Name
+    at: Time
+    name: Annotated[str, _text(LINE_MAX)] = ""
+    status: Annotated[str, Field(pattern=r"^[A-Za-z_]{0,20}$")] = ""
+    url: Annotated[str, _text(LINE_MAX)] = ""
+    seen: Annotated[str, _json_object(_metric)] = "{}"
+    synced_at: Time | None = None
+
+
 class BoardRecord(_Record):
     name: Name
     created_at: Time
@@ -201,6 +213,7 @@ class BoardRecord(_Record):
     log: list[LogRow] = []
     phases: list[PhaseRow] = []
     relations: list[RelationRow] = []
+    runs: list[RunRow] = []
 
 
 class Export(_Record):
@@ -302,6 +315,13 @@ def _check_references(export: Export) -> None:
             if entry.card_id not in cards:
                 raise _fail(f"{at}.log[{i}].card_id", f"no card #{entry.card_id} in this board")
         _check_relations(board.relations, cards, f"{at}.relations")
+        seen_runs: set[tuple[int, str]] = set()
+        for i, run in enumerate(board.runs):
+            if run.card_id not in cards:
+                raise _fail(f"{at}.runs[{i}].card_id", f"no card #{run.card_id} in this board")
+            if (run.card_id, run.ref) in seen_runs:
+                raise _fail(f"{at}.runs[{i}]", "this run is linked twice to the card")
+            seen_runs.add((run.card_id, run.ref))
         _unique(board.phases, "id", f"{at}.phases", phase_ids)
         running = [i for i, phase in enumerate(board.phases) if phase.ended_at is None]
         if len(running) > 1:

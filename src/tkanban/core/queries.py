@@ -348,13 +348,21 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
         by_id = {lane.id: lane for lane in lanes}
         cards = conn.execute(
             "SELECT id, title, kind, outcome, conclusion, timebox_seconds, clock_start, "
-            "clock_stop, archived, lane_id, created_at, labels FROM card WHERE board_id = ?",
-            (bid,)).fetchall()
+            "clock_stop, archived, lane_id, created_at, labels, criteria FROM card "
+            "WHERE board_id = ?", (bid,)).fetchall()
         entries = conn.execute(
             "SELECT e.card_id, e.kind, e.at, e.author, e.data FROM log_entry e JOIN card c ON "
             "c.id = e.card_id WHERE c.board_id = ? AND e.kind IN "
             "('create', 'move', 'archive', 'extend', 'block', 'unblock') ORDER BY e.at, e.id",
             (bid,)).fetchall()
+        runs: dict[int, list[dict[str, float]]] = {}
+        for card_id, metrics in conn.execute(
+                "SELECT e.card_id, e.metrics FROM log_entry e JOIN card c ON c.id = e.card_id "
+                "WHERE c.board_id = ? AND e.kind = 'run' ORDER BY e.id", (bid,)):
+            runs.setdefault(card_id, []).append(json.loads(metrics or "{}"))
+        linked = dict(conn.execute(
+            "SELECT l.card_id, count(*) FROM run_link l JOIN card c ON c.id = l.card_id "
+            "WHERE c.board_id = ? GROUP BY l.card_id", (bid,)).fetchall())
     visits: dict[int, list[tuple[float, str]]] = {}
     archived: dict[int, float] = {}
     extensions: dict[int, list[tuple[float, str, str]]] = {}
@@ -374,15 +382,31 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
             extensions.setdefault(card_id, []).append((at, author, data.get("reason", "")))
     result = []
     for (cid, title, kind, outcome, conclusion, timebox, start, stop, is_archived, lane_id,
-         created, labels) in cards:
+         created, labels, criteria) in cards:
         slug = by_id[lane_id].slug
         result.append(CardHistory(
             id=cid, title=title, kind=kind, outcome=outcome, conclusion=conclusion,
             timebox_seconds=timebox, clock_start=start, clock_stop=stop,
             archived_at=archived.get(cid) if is_archived else None, lane_slug=slug,
             visits=visits.get(cid) or [(created, slug)], extensions=extensions.get(cid, []),
-            blocks=blocks.get(cid, []), labels=tuple(labels.split())))
+            blocks=blocks.get(cid, []), labels=tuple(labels.split()),
+            runs=int(linked.get(cid, 0)), runs_met=_ever_met(criteria, runs.get(cid))))
     return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
+
+
+def _ever_met(criteria: str, synced: list[dict[str, float]] | None) -> bool | None:
+    """Whether the metrics synced from a card's runs ever met every one of its criteria
+    (None: no criteria, or nothing synced)."""
+    from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
+
+    if not synced or not criteria:
+        return None
+    parsed, latest = parse_criteria(criteria), {}
+    for metrics in synced:
+        latest.update(metrics)
+        if suggests_validated(evaluate(parsed, latest)):
+            return True
+    return False
 
 
 # --- phases --------------------------------------------------------------------------------------

@@ -472,6 +472,10 @@ class CardHistory:
     blocks: list[tuple[float, str]] = field(default_factory=list)
     """(time, ``block`` or ``unblock``) of every block put on or taken off, in time order."""
     labels: tuple[str, ...] = ()
+    runs: int = 0
+    """Experiment runs linked to it."""
+    runs_met: bool | None = None
+    """Whether its runs' synced metrics ever met all its criteria (None: nothing to say)."""
 
 
 @dataclass(frozen=True)

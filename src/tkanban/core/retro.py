@@ -165,8 +165,20 @@ class Retro:
             lines += ["### Learnings", ""]
             for item in self.learnings:
                 conclusion = md(item["conclusion"], indent="  ") or "(no conclusion written)"
+                runs = "" if not item["runs"] else f" ({plural(item['runs'], 'run')}" + (
+                    "" if item["agrees"] is not False else
+                    ", which never met its criteria" if item["outcome"] == "validated" else
+                    ", which met its criteria") + ")"
                 lines.append(f"- **{item['outcome']}** #{item['id']} {md(item['title'])}: "
-                             f"{conclusion}")
+                             f"{conclusion}{runs}")
+            lines.append("")
+        odd = [item for item in self.learnings if item["agrees"] is False]
+        if odd:
+            lines += ["### Outcomes their runs do not bear out", ""]
+            lines += [f"- #{item['id']} {md(item['title'])}: closed **{item['outcome']}**, but "
+                      + ("its linked runs never met its criteria" if item["outcome"] ==
+                         "validated" else "its linked runs met its criteria")
+                      for item in odd]
             lines.append("")
         lines += ["## Flow", "", f"- tasks done: {self.tasks_done}"]
         share = "-" if self.in_box_share is None else f"{self.in_box_share:.0%}"
@@ -264,6 +276,14 @@ def cfd_lines(days: list[str], cfd: dict[str, list[int]], lanes: list[LaneRef],
     return rows + ["", legend]
 
 
+def _agrees(outcome: str, runs_met: bool | None) -> bool | None:
+    """Whether an outcome agrees with what its runs showed: validated with criteria met,
+    invalidated without (None: no runs synced, or inconclusive)."""
+    if runs_met is None or outcome == "inconclusive":
+        return None
+    return runs_met == (outcome == "validated")
+
+
 def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRef],
             year: int, month: int, now: float) -> Retro:
     """Every figure of the month's retro."""
@@ -297,7 +317,9 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
         if card.kind == "hypothesis" and card.outcome:
             hypotheses[card.outcome] += 1
             learnings.append({"id": card.id, "title": card.title, "outcome": card.outcome,
-                              "conclusion": card.conclusion})
+                              "conclusion": card.conclusion, "runs": card.runs,
+                              "runs_met_criteria": card.runs_met,
+                              "agrees": _agrees(card.outcome, card.runs_met)})
         closed_rows.append({"id": card.id, "title": card.title, "kind": card.kind,
                             "outcome": card.outcome, "closed": iso(card.clock_stop),
                             "cycle_seconds": cycle, "timebox_seconds": card.timebox_seconds,

@@ -174,6 +174,11 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
     return report
 
 
+def sync_one(store: Store, link: LinkInfo, tracking_uri: str | None = None) -> bool:
+    """Sync one linked run; True when it wrote an entry."""
+    return _write_news(store, link, read_run(link.ref, tracking_uri))
+
+
 def _link_tagged(store: Store, board: str, card_id: int | None, uri: str,
                  report: SyncReport) -> bool:
     """Link the runs tagged with a card of the board; False when the tracker is away."""

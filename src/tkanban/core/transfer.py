@@ -11,7 +11,17 @@ from sqlmodel import Session, SQLModel, col, select
 from tkanban import __version__
 from tkanban.core.errors import ValidationError
 from tkanban.core.exchange import FORMAT, FORMAT_VERSION, Export, parse_export
-from tkanban.core.models import Board, Card, Lane, LogEntry, Mention, Meta, Phase, Relation
+from tkanban.core.models import (
+    Board,
+    Card,
+    Lane,
+    LogEntry,
+    Mention,
+    Meta,
+    Phase,
+    Relation,
+    RunLink,
+)
 from tkanban.core.queries import get_card, list_cards
 from tkanban.core.schema import SCHEMA_VERSION, find_mentions
 from tkanban.core.store import Store
@@ -54,6 +64,10 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
                 select(Relation).where(col(Relation.from_id).in_(card_ids))
                 .order_by(col(Relation.from_id), col(Relation.kind), col(Relation.to_id))
             ).all()
+            runs = session.exec(
+                select(RunLink).where(col(RunLink.card_id).in_(card_ids))
+                .order_by(col(RunLink.card_id), col(RunLink.ref))
+            ).all()
             out.append({
                 "name": board.name,
                 "created_at": board.created_at,
@@ -62,6 +76,7 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
                 "log": [_row(r) for r in entries],
                 "phases": [_row(r, ("board_id",)) for r in phases],
                 "relations": [_row(r) for r in relations],
+                "runs": [_row(r) for r in runs],
             })
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "schema": SCHEMA_VERSION,
             "tkanban": __version__, "boards": out}
@@ -113,6 +128,8 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
                 session.execute(insert(Mention), mentions)
             if record.relations:
                 session.execute(insert(Relation), [rel.model_dump() for rel in record.relations])
+            if record.runs:
+                session.execute(insert(RunLink), [run.model_dump() for run in record.runs])
             if record.phases:
                 session.execute(insert(Phase), [{**phase.model_dump(), "board_id": board.id}
                                                 for phase in record.phases])

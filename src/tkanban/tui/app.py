@@ -21,6 +21,7 @@ from textual.theme import Theme
 from tkanban.config import Config, remember
 from tkanban.core import queries as q
 from tkanban.core.errors import TkanbanError
+from tkanban.core.events import latest_id
 from tkanban.core.records import DEFAULT_BOARD, CardInfo, LaneInfo
 from tkanban.core.store import Store
 from tkanban.core.text import plural, visible
@@ -97,6 +98,8 @@ class TkanbanApp(App[None]):
         """Read the board before the app runs, so that its first frame shows the cards (rather
         than an empty board, drawn again once read). On a failure the app reads it itself."""
         snapshot = self.control.read_first()
+        with contextlib.suppress(TkanbanError):
+            self.rings.heard = latest_id(self.store, self.control.board)
         if snapshot is not None:
             self.board_screen.phase = self.control.phase
             self.board_screen.status.mentions = self.control.unread_mentions
@@ -106,7 +109,7 @@ class TkanbanApp(App[None]):
         if self.board_screen.snapshot is None:
             await self.control.serial(self.control.reload)
         if self.rings.heard is None:  # what happened before the board opened rings not
-            await self.rings.hear()
+            self.run_worker(self.rings.hear(), group="hear")
         now = self.clock()
         snapshot = self.board_screen.snapshot
         self._alerted = {c.id for c in snapshot.overdue_cards(now)} if snapshot else set()
