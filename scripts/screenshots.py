@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tkanban.core.board import ensure_board
-from tkanban.core.demo import fill_demo
+from tkanban.core.demo import DEMO_RUNS, fill_demo
 from tkanban.core.store import Store
 from tkanban.tui.app import TkanbanApp
 
@@ -51,6 +51,7 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], folder: Path)
 async def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
+    os.chdir(DEMO_RUNS.parent)  # the demo's run files show by their path from here
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for name, size, keys in SHOTS:

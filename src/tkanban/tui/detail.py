@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -125,6 +128,14 @@ RUN_STATUS = {"running": "$warning", "finished": "$success", "failed": "$error",
               "killed": "$error", "file": "$text-muted"}
 
 
+def _shown_where(url: str) -> str:
+    """A run's link; a file under the working folder by its relative path."""
+    if url.startswith("/"):
+        with contextlib.suppress(ValueError):
+            return str(Path(url).relative_to(Path.cwd()))
+    return url
+
+
 def runs_content(detail: CardDetail) -> Content:
     """Each linked run: its status, its latest metrics against the criteria, its link."""
     targets = {c.metric: c for c in detail.criteria}
@@ -144,7 +155,8 @@ def runs_content(detail: CardDetail) -> Content:
         if numbers:
             parts.append(Content("    ") + Content("  ").join(numbers))
         if run.url:
-            parts.append(Content("    ") + literal(run.url, "$text-muted underline"))
+            parts.append(Content("    ") + literal(_shown_where(run.url),
+                                                    "$text-muted underline"))
     return Content("\n").join(parts)
 
 
