@@ -215,7 +215,7 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.runs import link_run, unlink_run
-            from tkanban.tui.runs import LinkForm
+            from tkanban.tui.linkform import LinkForm
         user, uri = self.user, self.app.syncer.tracking_uri
 
         async def save(values: dict[str, Any]) -> None:

@@ -1,19 +1,13 @@
-"""Experiment runs in the board: the form that links one to a card, and the background sync
-that brings their numbers in while the board is open (a worker thread, never the event loop).
-"""
+"""Experiment runs in the board: the background sync that brings their numbers in while the
+board is open (a worker thread, never the event loop). The form that links a run is in
+``linkform``, loaded on first use like every form."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.app import ComposeResult
-from textual.widgets import Input, Static
-
 from tkanban.core.errors import TkanbanError
-from tkanban.core.records import CardInfo
 from tkanban.core.text import visible
-from tkanban.tui.dialogs import Form, Save, row
-from tkanban.tui.render import literal
 
 if TYPE_CHECKING:
     from tkanban.core.runs import SyncReport
@@ -21,29 +15,6 @@ if TYPE_CHECKING:
 
 DEFAULT_INTERVAL = 60.0
 """Seconds between two background syncs, unless the board or --sync-interval says."""
-
-
-class LinkForm(Form):
-    """Link a run to the card: ``mlflow:RUN_ID``, a run's URL, or ``dvclive:PATH``."""
-
-    def __init__(self, save: Save, *, card: CardInfo) -> None:
-        super().__init__(f"Link a run to #{card.id} {card.title}", save)
-
-    def fields(self) -> ComposeResult:
-        yield Static(literal("An MLflow run's id (mlflow:ID) or its URL from the MLflow UI, or "
-                             "a DVCLive folder or metrics file (dvclive:PATH)."), classes="hint")
-        yield row("Run", Input("", id="ref", compact=True,
-                               placeholder="mlflow:3f2a… · http://mlflow:5000/#/…/runs/… · "
-                               "dvclive:./dvclive"))
-        yield self.error_label("ref")
-
-    def values(self) -> dict[str, Any]:
-        from tkanban.core.errors import ValidationError
-
-        ref = self.query_one("#ref", Input).value.strip()
-        if not ref:
-            raise ValidationError("give a run: mlflow:RUN_ID, its URL, or dvclive:PATH", "ref")
-        return {"ref": ref}
 
 
 class Syncer:
