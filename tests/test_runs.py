@@ -241,7 +241,7 @@ async def test_the_board_links_and_syncs_runs_in_the_background(
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(app, pilot)
         await press(app, pilot, "g")
-        assert f"Link a run to #{card}" in screen_text(app)
+        assert f"Runs of #{card}" in screen_text(app)
         app.screen.query_one("#ref").value = f"dvclive:{metrics}"  # type: ignore[attr-defined]
         await press(app, pilot, "ctrl+s")
         assert [link.ref for link in links_of(store, "main")] == [f"dvclive:{metrics}"]
@@ -267,6 +267,13 @@ async def test_the_board_links_and_syncs_runs_in_the_background(
         await until(lambda: any("criteria met" in line for line in screen_lines(app)))
         assert any("✓ criteria met" in line or "✓ crit" in line for line in screen_lines(app))
         assert "a run meets every exit criterion" in screen_text(app)
+        await press(app, pilot, "g")  # the same key unlinks
+        assert "unlink metrics.json" in screen_text(app) or "Action" in screen_text(app)
+        app.screen.query_one("#action").value = f"dvclive:{metrics}"  # type: ignore[attr-defined]
+        await press(app, pilot, "ctrl+s")
+        assert links_of(store, "main") == []
+        await press(app, pilot, "u")  # undo links it again
+        assert [link.ref for link in links_of(store, "main")] == [f"dvclive:{metrics}"]
 
 
 async def test_an_unreachable_tracker_is_said_once_and_the_board_goes_on(

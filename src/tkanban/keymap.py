@@ -98,7 +98,7 @@ ACTIONS: tuple[Action, ...] = (
             "open_related", CARD, group="relate"),
     _action("unrelate", "d", "d", "remove the highlighted relation", "unrelate", CARD,
             group="relate"),
-    _action("link-run", "g", "g", "link an experiment run (MLflow, DVCLive)", "link_run",
+    _action("link-run", "g", "g", "link or unlink a run (MLflow, DVCLive)", "link_run",
             BOARD, CARD, PALETTE, footer=True),
     _action("archive", "x", "x", "archive the card (asks first)", "archive", BOARD, PALETTE,
             footer=True, group="archive"),

@@ -210,25 +210,44 @@ class Flows:
         self.app.push_screen(RelateForm(save, card=card))
 
     def link_form(self, card: CardInfo) -> None:
-        """Link an experiment run to the card; the next sync brings its numbers in."""
+        """Link an experiment run to the card (the next sync brings its numbers in), or
+        unlink one; undo does the other."""
         if not self.writable():
             return
         with IMPORTING:
+            from tkanban.core.linked import links_of
             from tkanban.core.runs import link_run, unlink_run
             from tkanban.tui.linkform import LinkForm
         user, uri = self.user, self.app.syncer.tracking_uri
 
+        def link(ref: str) -> Step:
+            return lambda store, v: link_run(store, card.id, ref, author=user,
+                                             tracking_uri=uri)
+
+        def unlink(ref: str) -> Step:
+            return lambda store, v: unlink_run(store, card.id, ref, author=user)
+
         async def save(values: dict[str, Any]) -> None:
-            link = await self.control.write(link_run, card.id, values["ref"], author=user,
+            if "unlink" in values:
+                ref = values["unlink"]
+                await self.control.write(unlink_run, card.id, ref, author=user,
+                                         focus_id=card.id)
+                self._record(f"unlink {ref} from #{card.id}", card.id, None, link(ref),
+                             unlink(ref))
+                self.app.notify(f"#{card.id}: unlinked {ref}", timeout=4)
+                return
+            made = await self.control.write(link_run, card.id, values["ref"], author=user,
                                             tracking_uri=uri, focus_id=card.id)
-            self._record(f"link {link.ref} to #{card.id}", card.id, None,
-                         lambda store, v: unlink_run(store, card.id, link.ref, author=user),
-                         lambda store, v: link_run(store, card.id, link.ref, author=user,
-                                                   tracking_uri=uri))
-            self.app.notify(f"#{card.id}: linked {link.name}; syncing its numbers", timeout=4)
+            self._record(f"link {made.ref} to #{card.id}", card.id, None, unlink(made.ref),
+                         link(made.ref))
+            self.app.notify(f"#{card.id}: linked {made.name}; syncing its numbers", timeout=4)
             self.app.syncer.sync()
 
-        self.app.push_screen(LinkForm(save, card=card))
+        async def job() -> None:
+            runs = await self.control.call(links_of, None, card.id)
+            self.app.push_screen(LinkForm(save, card=card, runs=runs))
+
+        self.app.run_worker(job(), group="forms")
 
     def unrelate(self, card: CardInfo, related: Related) -> None:
         """Untie the card from a related one at once; undo ties them again."""
