@@ -68,7 +68,7 @@ def test_the_whole_contract(db: Path | str, new_db: Callable[[], Path | str],
     assert [e["kind"] for e in shown["log"]] == [
         "create", "move", "move", "move", "note", "outcome", "move"]
     assert shown["criteria_status"] == [
-        {"criterion": "precision >= 0.95", "value": 0.91, "met": False}]
+        {"criterion": "precision >= 0.95", "value": 0.91, "met": False, "source": None}]
     text = ok(run_cli("show", card_id, db=db))
     assert "invalidated: no gain over baseline" in text and "precision=0.91" in text
 

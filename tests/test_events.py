@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from tkanban.core import events as ev
 from tkanban.core.blocked import block_card, unblock_card
 from tkanban.core.phase import end_phase, start_phase
 from tkanban.core.relations import relate, unrelate
+from tkanban.core.runs import link_run, sync_one, unlink_run
 from tkanban.core.store import Store
 from tkanban.core.undo import restore_card, strike_entry
 
@@ -128,6 +130,11 @@ def every_change(store: Store) -> tuple[int, int]:
     restore_card(store, b.id, author="ann")
     start_phase(store, "main", "PoC", 86400, "auc > 0.8", author="po")
     end_phase(store, "main", "go", "good", author="po")
+    metrics = Path(tempfile.mkdtemp()) / "metrics.json"
+    metrics.write_text('{"auc": 0.9}')
+    link = link_run(store, b.id, f"dvclive:{metrics}", author="ann")
+    sync_one(store, link)
+    unlink_run(store, b.id, link.ref, author="ann")
     return a.id, b.id
 
 
