@@ -123,6 +123,8 @@ class Retro:
     unblocked_cycle_median_seconds: float | None
     unblocked_cycle_p85_seconds: float | None
     labels: dict[str, int]
+    by_month: list[dict[str, Any]]
+    """Hypotheses closed by outcome in each of the six months up to this one."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,6 +151,7 @@ class Retro:
             "phase_decisions": self.phases,
             "wip_limit_exceeded_days": self.wip_exceeded_days,
             "cumulative_flow": {"days": self.cfd_days, "lanes": self.cfd},
+            "hypotheses_by_month": self.by_month,
         }
 
     def to_markdown(self, width: int = 60, *, escape: bool = True) -> str:
@@ -392,6 +395,16 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
          "decided_by": p.decided_by, "ended": iso(p.ended_at)}
         for p in phases if p.ended_at is not None and start <= p.ended_at < end
     ]
+    by_month = []
+    for back in range(5, -1, -1):
+        y, m = shift_month(year, month, -back)
+        begin, finish = month_bounds(y, m)
+        counts = {outcome: 0 for outcome in OUTCOMES}
+        for card in cards:
+            if (card.kind == "hypothesis" and card.outcome and card.lane_slug == DONE
+                    and card.clock_stop is not None and begin <= card.clock_stop < finish):
+                counts[card.outcome] += 1
+        by_month.append({"month": f"{y:04d}-{m:02d}", **counts})
     return Retro(
         month=f"{year:04d}-{month:02d}", now=now, lanes=lanes, hypotheses=hypotheses,
         learnings=learnings, tasks_done=sum(1 for c in closed if c.kind == "task"),
@@ -406,6 +419,7 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
                                         if unblocked_cycles else None),
         unblocked_cycle_p85_seconds=percentile(unblocked_cycles, 85),
         labels=dict(sorted(labels.items(), key=lambda item: (-item[1], item[0]))),
+        by_month=by_month,
     )
 
 

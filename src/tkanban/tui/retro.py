@@ -1,7 +1,9 @@
-"""The retro screen: the month's report, with month navigation."""
+"""The retro screen: the month's charts, one at a time, above its report, with month
+navigation."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -9,7 +11,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tkanban.core.charts import Chart, charts
 from tkanban.core.retro import Retro
+from tkanban.tui.charts import ChartPanel
 from tkanban.tui.messages import ShowRetro
 from tkanban.tui.render import literal
 
@@ -33,20 +37,27 @@ class RetroScreen(Screen[None]):
     DEFAULT_CSS = """
     RetroScreen #hint { dock: top; height: 1; background: $panel; color: $text-muted;
                         padding: 0 1; }
-    RetroScreen #body { padding: 0 2; }
+    RetroScreen #body { padding: 0 2; height: 1fr; }
     """
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
         Binding("left,h,left_square_bracket", "month(-1)", "Previous month"),
         Binding("right,l,right_square_bracket", "month(1)", "Next month"),
+        Binding("tab", "chart(1)", "Next chart", priority=True),
+        Binding("shift+tab", "chart(-1)", "Previous chart", priority=True),
     ]
 
     def __init__(self, retro: Retro) -> None:
         super().__init__()
         self.retro = retro
+        self.panel = ChartPanel(self._charts(retro))
+
+    def _charts(self, retro: Retro) -> list[Chart]:
+        return charts(retro.to_json(), {lane.slug: lane.name for lane in retro.lanes})
 
     def compose(self) -> ComposeResult:
         yield Static(id="hint")
+        yield self.panel
         with VerticalScroll(id="body"):
             yield Static(id="report")
 
@@ -56,9 +67,22 @@ class RetroScreen(Screen[None]):
     def show(self, retro: Retro) -> None:
         self.retro = retro
         self.query_one("#hint", Static).update(Content(
-            f"Retro {retro.month} · ← → month · escape back"))
+            f"Retro {retro.month} · ← → month · tab chart · enter opens a point's card · "
+            "escape back"))
+        if self.panel.is_mounted:
+            self.panel.update_charts(self._charts(retro))
         self.query_one("#report", Static).update(report_content(retro, self.app.size.width))
         self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+
+    def action_chart(self, step: int) -> None:
+        self.panel.show(self.panel.index + step)
+        if self.panel.chart.kind == "scatter" and not self.panel.chart.empty:
+            self.query_one("#points").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character in ("1", "2", "3", "4", "5"):
+            self.panel.show(int(event.character) - 1)
+            event.stop()
 
     def action_month(self, step: int) -> None:
         self.post_message(ShowRetro(self.retro.month, step))
