@@ -70,3 +70,60 @@ async def test_the_retro_draws_each_chart(history_board: Store,  # noqa: F811
         await press(app, pilot, "2")
         text = screen_text(app)
         assert "Nothing closed in 2026-09" in text and "┤" not in text  # no empty frame
+
+
+def test_the_html_report_in_a_real_browser(history_board: Store,  # noqa: F811
+                                           clock: StepClock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tkanban.core.queries import history, phase_refs
+    from tkanban.core.report import retro_html
+    from tkanban.core.retro import compute
+
+    from .browser import browser_page
+
+    ops_title = "<script>alert(1)</script> & [b]x[/b]"
+    from tkanban.core import board as ops
+
+    ops.edit_card(history_board, 2, author="ann", title=ops_title)
+    cards, lanes = history(history_board, "main")
+    retro = compute(cards, lanes, phase_refs(history_board, "main"), 2026, 11, clock.now)
+    data = retro.to_json()
+    page_file = tmp_path / "retro.html"
+    page_file.write_text(retro_html(retro, "main"))
+    requests: list[str] = []
+    with browser_page() as page:
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+
+        def count(selector: str) -> int:
+            return int(page.eval_on_selector_all(selector, "nodes => nodes.length"))
+
+        assert count("section.chart svg") == 5
+        assert count('g[id^="bar-throughput-"]') == len(data["throughput_per_week"])
+        assert count('g[id^="point-cycle-"]') == 3 == len(data["closed"])
+        assert count('g[id^="rule-cycle-"]') == 2  # median and 85th percentile
+        assert count('g[id^="bar-lanes-"]') == len(data["lane_time_seconds"]) == 6
+        assert count('g[id^="bar-outcomes-"]') == 6 * 3
+        assert count('g[id^="bar-cfd-"]') == len(data["cumulative_flow"]["days"]) * 6
+        assert count("script") == 0
+        text = page.inner_text("body")
+        assert ops_title in text  # shown as text, never run or parsed
+    assert requests == [page_file.as_uri()]  # nothing left the page
+
+
+def test_retro_html_on_the_command_line(db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from .conftest import run_cli
+
+    run_cli("add", "x", db=db_path)
+    result = run_cli("retro", "--format", "html", db=db_path)
+    assert result.returncode == 0 and result.stdout.startswith("<!DOCTYPE html>")
+    assert "No card closed in" in result.stdout  # an empty month says so
+    code = ("import sys; sys.modules['matplotlib'] = None; from tkanban.cli import main; "
+            "sys.exit(main(['--db', sys.argv[1], 'retro', '--format', 'html']))")
+    missing = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True,
+                             text=True)
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert "pip install 'tkanban[report]'" in missing.stderr

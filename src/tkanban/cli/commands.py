@@ -435,6 +435,10 @@ def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
     retro = compute(cards, lanes, phase_refs(ctx.store, ctx.board), year, month, now)
     if args.format == "json":
         _json(retro.to_json())
+    elif args.format == "html":
+        from tkanban.core.report import retro_html
+
+        sys.stdout.write(retro_html(retro, ctx.board))
     else:
         _out(retro.to_markdown())
 

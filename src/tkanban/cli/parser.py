@@ -258,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("retro", "the monthly retro: learnings and flow figures")
     p.add_argument("--month", metavar="YYYY-MM", help="the month (default: this month, UTC)")
-    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    p.add_argument("--format", choices=["markdown", "json", "html"], default="markdown",
+                   help="html: one self-contained page with the charts as SVG (needs "
+                   "tkanban[report]): retro --format html > retro.html")
 
     command("demo", "fill a board with a realistic example")
 
