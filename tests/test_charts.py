@@ -127,3 +127,61 @@ def test_retro_html_on_the_command_line(db_path, tmp_path) -> None:  # type: ign
                              text=True)
     assert missing.returncode == 1 and missing.stdout == ""
     assert "pip install 'tkanban[report]'" in missing.stderr
+
+
+def test_the_board_served_to_a_real_browser(db_path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import subprocess
+    import time
+
+    from tkanban.core.queries import get_card
+    from tkanban.core.store import Store as Opened
+
+    from .browser import browser_page
+    from .conftest import run_cli, tkanban_exe
+
+    run_cli("add", "Serve me", db=db_path, user="ann")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([*tkanban_exe(), "--db", str(db_path), "--user", "ann", "serve",
+                               "--port", str(port)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with browser_page(1200, 800) as page:
+            received: list[str] = []
+
+            def watch(ws) -> None:  # type: ignore[no-untyped-def]
+                ws.on("framereceived", lambda frame: received.append(
+                    frame if isinstance(frame, str) else frame.decode("utf-8", "replace")))
+
+            page.on("websocket", watch)
+            page.goto(f"http://127.0.0.1:{port}/")
+            for _ in range(200):  # what the board sent the browser to draw
+                if "Test hypothesis" in "".join(received):
+                    break
+                page.wait_for_timeout(100)
+            drawn = "".join(received)
+            assert "To do" in drawn and "Test hypothesis" in drawn and "Serve me" in drawn
+            page.mouse.click(600, 400)  # the terminal takes the keys
+            page.keyboard.press("Shift+ArrowRight")
+            store = Opened.open(db_path)
+            try:
+                for _ in range(100):
+                    if get_card(store, 1).card.lane_slug == "test-hypothesis":
+                        break
+                    page.wait_for_timeout(100)
+                assert get_card(store, 1).card.lane_slug == "test-hypothesis"  # in the file
+            finally:
+                store.close()
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=15)
+    assert "whoever can reach this port acts as ann" in err

@@ -19,6 +19,7 @@ from tkanban.cli.events import cmd_events, cmd_watch
 from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
+from tkanban.cli.serve import cmd_serve
 from tkanban.core.text import visible
 from tkanban.paths import default_db_path, resolve_db_path
 
@@ -99,6 +100,7 @@ class Context:
 
         config = settings(args)
         location = resolve_db_path(getattr(args, "db", None), config.db)
+        self.location = location
         if create and location == default_db_path():
             default_db_path().parent.mkdir(parents=True, exist_ok=True)
         self.board = getattr(args, "board", None) or config.board or DEFAULT_BOARD
@@ -506,6 +508,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], None]] = {
     "timebox": cmd_timebox, "block": cmd_block, "unblock": cmd_block,
     "relate": cmd_relate, "unrelate": cmd_unrelate, "events": cmd_events, "watch": cmd_watch,
     "link": cmd_link, "unlink": cmd_unlink, "sync": cmd_sync, "config": cmd_board_setting,
+    "serve": cmd_serve,
     "outcome": cmd_outcome, "export": cmd_export, "import": cmd_import,
     "mentions": cmd_mentions, "phase": cmd_phase, "lane": cmd_lane, "demo": cmd_demo,
     "retro": cmd_retro, "check": cmd_check, "backup": cmd_backup,

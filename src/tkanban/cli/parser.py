@@ -262,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="html: one self-contained page with the charts as SVG (needs "
                    "tkanban[report]): retro --format html > retro.html")
 
+    p = command("serve", "the board in a web browser (needs tkanban[serve])",
+                epilog="Every browser tab that opens the page runs the board as the user who "
+                "started the server, with the same keys and live refresh: anyone who can reach "
+                "the port acts as you. It listens on 127.0.0.1 only unless --host says "
+                "otherwise; put it behind a proxy with authentication to share it.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
     command("demo", "fill a board with a realistic example")
 
     p = command("keys", "the board's keys in force (your config.toml applied)")
