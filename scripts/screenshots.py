@@ -28,6 +28,7 @@ SHOTS = [
     ("help", (120, 35), ["question_mark"]),
     ("board-80x24", (80, 24), ["l"]),
     ("new-card", (120, 35), ["n"]),
+    ("retro-charts", (120, 35), ["R", "tab", "tab"]),
 ]
 
 
@@ -48,6 +49,34 @@ async def shoot(name: str, size: tuple[int, int], keys: list[str], folder: Path)
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
 
 
+def report_png(folder: Path) -> None:
+    """The HTML retro of the demo board, as Chromium shows it (skipped without chromium)."""
+    import shutil
+    import subprocess
+
+    from tkanban.core.queries import history, phase_refs
+    from tkanban.core.report import retro_html
+    from tkanban.core.retro import compute, current_month
+
+    browser = shutil.which("chromium")
+    if browser is None:
+        print("no chromium: screenshots/retro-report.png left as it is", file=sys.stderr)
+        return
+    store = Store.open(folder / "report.db", clock=lambda: NOW)
+    ensure_board(store, "main")
+    fill_demo(store, "main")
+    cards, lanes = history(store, "main")
+    retro = compute(cards, lanes, phase_refs(store, "main"), *current_month(NOW), NOW)
+    page = folder / "retro.html"
+    page.write_text(retro_html(retro, "main"))
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--hide-scrollbars", f"--user-data-dir={folder / 'chromium'}",
+                    f"--screenshot={OUT / 'retro-report.png'}", "--window-size=1000,1400",
+                    page.as_uri()], check=True, capture_output=True)
+    print(OUT / "retro-report.png", file=sys.stderr)
+
+
 async def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -56,6 +85,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, size, keys in SHOTS:
             print(await shoot(name, size, keys, Path(tmp)), file=sys.stderr)
+        report_png(Path(tmp))
 
 
 if __name__ == "__main__":
