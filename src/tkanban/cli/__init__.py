@@ -34,8 +34,9 @@ def _creates(args: argparse.Namespace) -> tuple[bool, bool]:
     that add something to an empty board do; reading never writes, and a command that needs
     a card cannot start a board (a typo in --db would leave a ghost board behind)."""
     command = args.command
-    adds = command in ("add", "demo") or (command, getattr(args, "phase_command", None)) == (
-        "phase", "start") or (command, getattr(args, "lane_command", None)) == ("lane", "limit")
+    adds = (command in ("add", "demo", "serve")
+            or (command, getattr(args, "phase_command", None)) == ("phase", "start")
+            or (command, getattr(args, "lane_command", None)) == ("lane", "limit"))
     return adds or command == "import", adds
 
 

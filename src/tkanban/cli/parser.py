@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("keys", "the board's keys in force (your config.toml applied)")
     p.add_argument("--json", action="store_true")
 
-    p = command("config", "your settings file (config.toml)")
+    p = command("config", "your settings file (config.toml), and the board's own settings")
     config = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config.add_parser("path", help="print where config.toml is read from", parents=[common])
     for name, metavar, what in (
