@@ -44,6 +44,7 @@ async def test_the_retro_draws_each_chart(history_board: Store,  # noqa: F811
         weeks = dict(zip(panel.chart.labels, panel.chart.series["closed"], strict=True))
         assert weeks["2026-W45"] == 2 and weeks["2026-W46"] == 1
         assert sum(weeks.values()) == sum(w["done"] for w in data["throughput_per_week"])
+        assert "#2 2026-W45" in screen_text(app)  # the cards behind the bars, by week
         await press(app, pilot, "tab")
         text = shown("Cycle time")
         assert sorted(p.y for p in panel.chart.points) == [24, 72, 120]  # H1, H2, H3

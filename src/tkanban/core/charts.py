@@ -21,6 +21,8 @@ class Point:
     card_id: int
     title: str
     closed: str
+    note: str = ""
+    """What the list under the chart says of it (``120.0 h``, ``2026-W46``)."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,11 @@ def charts(data: dict[str, Any], lane_names: dict[str, str]) -> list[Chart]:
     throughput = Chart(
         "throughput", "Throughput (cards closed per week)", "bars",
         [w["week"] for w in weeks], {"closed": [float(w["done"]) for w in weeks]}, "cards",
-        f"Nothing closed in {month}: no throughput to draw")
+        f"Nothing closed in {month}: no throughput to draw",
+        [Point(_week_index(weeks, item["closed"]), 1.0, item["id"], item["title"],
+               item["closed"], _week(item["closed"])) for item in data["closed"]])
     points = [Point(int(item["closed"][8:10]), item["cycle_seconds"] / HOUR, item["id"],
-                    item["title"], item["closed"])
+                    item["title"], item["closed"], f"{item['cycle_seconds'] / HOUR:.1f} h")
               for item in data["closed"] if item["cycle_seconds"] is not None]
     cycle_times = data["cycle_time_seconds"]
     rules = {name: seconds / HOUR for name, seconds in
@@ -83,3 +87,15 @@ def charts(data: dict[str, Any], lane_names: dict[str, str]) -> list[Chart]:
          for outcome in ("validated", "invalidated", "inconclusive")}, "hypotheses",
         "No hypothesis closed in the last six months")
     return [cfd, throughput, cycle, lanes, outcomes]
+
+
+def _week(closed: str) -> str:
+    from datetime import date
+
+    year, week, _ = date.fromisoformat(closed[:10]).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week_index(weeks: list[dict[str, Any]], closed: str) -> int:
+    names = [w["week"] for w in weeks]
+    return names.index(_week(closed)) if _week(closed) in names else 0

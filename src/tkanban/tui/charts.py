@@ -1,6 +1,7 @@
 """The retro's charts in the terminal, one at a time, drawn by plotext through Textual's own
-``textual-plotext`` widget (the ``charts`` extra) in the theme's colours. The cycle-time chart
-lists its points, slowest first: ``enter`` on one opens the card."""
+``textual-plotext`` widget (the ``charts`` extra) in the theme's colours. Under the
+cycle-time chart, its points, slowest first; under the throughput bars, the cards closed each
+week: ``enter`` on one opens the card."""
 
 from __future__ import annotations
 
@@ -76,11 +77,13 @@ class ChartPanel(Vertical):
         self.query_one("#chart-title", Static).update(Content(
             f"{self.index + 1}/{len(self.charts)} {chart.title} · tab next chart"))
         points = self.query_one("#points", OptionList)
-        points.display = chart.kind == "scatter" and not chart.empty
+        points.display = bool(chart.points) and not chart.empty
+        order = (sorted(chart.points, key=lambda p: -p.y) if chart.kind == "scatter"
+                 else sorted(chart.points, key=lambda p: (p.x, p.closed)))
         points.set_options(
-            Option(Content.styled(f"#{p.card_id} {p.y:.1f} h  ", "bold")
+            Option(Content.styled(f"#{p.card_id} {p.note}  ", "bold")
                    + literal(p.title, multiline=False), id=str(p.card_id))
-            for p in sorted(chart.points, key=lambda p: -p.y))
+            for p in order)
         if chart.points:
             points.highlighted = 0
         if not self.query("#plot"):

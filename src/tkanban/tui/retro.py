@@ -76,7 +76,7 @@ class RetroScreen(Screen[None]):
 
     def action_chart(self, step: int) -> None:
         self.panel.show(self.panel.index + step)
-        if self.panel.chart.kind == "scatter" and not self.panel.chart.empty:
+        if self.panel.chart.points and not self.panel.chart.empty:
             self.query_one("#points").focus()
 
     def on_key(self, event: events.Key) -> None:
