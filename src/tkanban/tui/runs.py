@@ -31,6 +31,8 @@ class Syncer:
         """Why the last sync could not read every run (shown on the bar)."""
         self.syncs = 0
         self.running = False
+        self._idle_at: int | None = None
+        """The board's change number when it last had nothing to sync."""
 
     async def start(self) -> None:
         """Sync every ``interval`` seconds (the board's setting, else a minute). A board
@@ -64,12 +66,17 @@ class Syncer:
 
         control = self.app.control
         if not self.tracking_uri:
-            try:
+            try:  # nothing to sync stays so until the board changes: asked of it only then
+                version = await control.call(lambda store: store.data_version())
+                if version == self._idle_at:
+                    return
                 runs = await control.call(links_of, control.board)
                 if not runs and not await control.call(board_tracking_uri, control.board):
-                    return  # nothing to sync
+                    self._idle_at = version
+                    return
             except TkanbanError:
                 return
+            self._idle_at = None
         with IMPORTING:
             from tkanban.core.linked import criteria_met
             from tkanban.core.runs import sync
