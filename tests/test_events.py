@@ -396,3 +396,19 @@ def test_a_stopped_watcher_takes_its_running_hook_with_it(db: Path | str,
     before = time.monotonic()
     err = stop(proc)  # fails unless the hook, holding the watcher's stderr, is gone too
     assert time.monotonic() - before < 5 and proc.returncode == 143, err
+
+
+def test_undo_and_restore_into_a_full_lane_say_so(store: Store) -> None:
+    from tkanban.core.undo import CardState, put_card
+
+    a = ops.add_card(store, "main", "a", author="ann", lane="test-hypothesis")
+    b = ops.add_card(store, "main", "b", author="ann", lane="review-hypothesis")
+    ops.set_wip_limit(store, "main", "test-hypothesis", 1)
+    back = CardState("test-hypothesis", 0, None, "", None, None)
+    put_card(store, b.id, back, author="ann", expected_version=None)  # an undo moving it back
+    ops.move_card(store, b.id, "review-hypothesis", author="ann")
+    ops.archive_card(store, a.id, author="ann")
+    ops.move_card(store, b.id, "test-hypothesis", author="ann")  # fills the lane
+    restore_card(store, a.id, author="ann")  # a comes back into it: over the limit
+    wip = [e.card_id for e in ev.events_after(store, "main", 0) if e.type == "wip.exceeded"]
+    assert wip == [b.id, a.id]

@@ -23,6 +23,7 @@ from tkanban.core.board import (
     _open_gap,
     _touch,
     _waiters_changed,
+    _wip_event,
 )
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.models import Card, LogEntry
@@ -70,6 +71,7 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
                  {"from": source.slug, "to": target.slug})
             if DONE in (source.slug, target.slug):
                 _waiters_changed(session, card)
+            _wip_event(session, card, target, author, now)
         if (card.outcome, card.conclusion) != (state.outcome, state.conclusion):
             text = (f"{state.outcome}" + (f": {state.conclusion}" if state.conclusion else "")
                     if state.outcome else "outcome withdrawn") + f" ({why})"
@@ -137,5 +139,6 @@ def restore_card(store: Store, card_id: int, *, author: str,
         _waiters_changed(session, card)
         lanes = {lane.id: lane for lane in _lanes(session, card.board_id)}
         _log(session, card, author, now, "restore", f"restored to {lanes[card.lane_id].name}")
+        _wip_event(session, card, lanes[card.lane_id], author, now)
         session.flush()
         return _info(session, card, lanes)
