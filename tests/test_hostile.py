@@ -12,6 +12,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from tkanban.core import board as ops
 from tkanban.core.store import Store
 
@@ -140,3 +142,17 @@ def test_lock_released_in_time_lets_the_write_through(db_path: Path) -> None:
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert len(json.loads(run_cli("list", "--json", db=db_path).stdout)) == 2
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "99999999999999999999"], ["relate", "1", "blocks", "99999999999999999999"],
+    ["unrelate", "1", "99999999999999999999"], ["events", "--since", "99999999999999999999"],
+    ["move", "1", "2", "--position", "99999999999999999999"], ["sync", "0"],
+    ["watch", "--exec", "true", "--timeout", "-1"], ["serve", "--port", "70000"],
+])
+def test_numbers_out_of_range_are_refused_in_one_line(db_path: Path, args: list[str]) -> None:
+    run_cli("add", "x", db=db_path)
+    result = run_cli(*args, db=db_path)
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tkanban") and "error: " in last, result.stderr  # one line says why

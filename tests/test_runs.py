@@ -168,6 +168,7 @@ def test_bad_links_write_nothing(db: Path | str, tmp_path: Path,
         ([f"dvclive:{garbage}"], "is not a metrics file: not JSON"),
         ([f"dvclive:{tmp_path / 'missing'}"], "no metrics file at"),
         (["wandb:abc"], "say mlflow:RUN_ID, a run's URL, or dvclive:PATH"),
+        (["dvclive:/dev/zero"], "not a regular file"),  # would never end
     ]
     for args, says in cases:
         result = run_cli("link", "1", *args, db=db, user="ann",

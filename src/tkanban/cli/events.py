@@ -27,7 +27,7 @@ def since_arg(value: str) -> int | str:
         number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an event id or 'latest': {value!r}") from None
-    if number < 0:
+    if not 0 <= number <= 2**62:
         raise argparse.ArgumentTypeError(f"an event id is 0 or more: {value!r}")
     return number
 

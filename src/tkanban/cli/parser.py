@@ -12,6 +12,50 @@ EDIT = "\0edit"
 """``--description`` given without a value: write it in the user's editor."""
 
 
+BIGGEST = 2**62
+"""Ids and counts beyond this are typing mistakes (and beyond what a database column holds)."""
+
+
+def number(value: str) -> int:
+    """A whole number of sane size (``--position``, a WIP limit)."""
+    try:
+        found = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if abs(found) > BIGGEST:
+        raise argparse.ArgumentTypeError(f"too large: {value!r}")
+    return found
+
+
+def card_id(value: str) -> int:
+    """A card's number, as the board shows it (``12`` or ``#12``)."""
+    try:
+        found = int(value.lstrip("#"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a card number: {value!r}") from None
+    if not 1 <= found <= BIGGEST:
+        raise argparse.ArgumentTypeError(f"no card has the number {value!r}")
+    return found
+
+
+def port(value: str) -> int:
+    found = number(value)
+    if not 1 <= found <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value!r}")
+    return found
+
+
+def seconds(value: str) -> float:
+    """A positive number of seconds, at most a day."""
+    try:
+        found = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0.1 <= found <= 86400:
+        raise argparse.ArgumentTypeError(f"seconds from 0.1 to 86400, not {value!r}")
+    return found
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every command takes, before or after the command name."""
     common = argparse.ArgumentParser(add_help=False)
@@ -45,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "5 review-model, 6 done (number, slug or name). Time boxes: 30m 4h 2d 1w 1d12h.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("--sync-interval", type=float, metavar="SECONDS", dest="sync_every",
+    parser.add_argument("--sync-interval", type=seconds, metavar="SECONDS", dest="sync_every",
                         help="the open board syncs its experiment runs this often (default: "
                         "the board's setting, else 60)")
     parser.add_argument("--tracking-uri", metavar="URL", dest="board_tracking_uri",
@@ -78,28 +122,28 @@ def build_parser() -> argparse.ArgumentParser:
                    "one back)")
 
     p = command("show", "show a card with its research log")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("move", "move a card to a lane; a hypothesis entering Done needs --outcome")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("lane", help="number, slug or name")
     p.add_argument("--outcome", choices=["validated", "invalidated", "inconclusive"])
     p.add_argument("--note", default="", help="one-line conclusion for the outcome")
-    p.add_argument("--position", type=int, help="place in the lane, 1 = top")
+    p.add_argument("--position", type=number, help="place in the lane, 1 = top")
 
     p = command("log", "append to a card's research log",
                 epilog="With no TEXT (and no --metric), the entry is read from standard input "
                 "when it is a pipe, else written in $VISUAL / $EDITOR (vi by default); an "
                 "editor that fails or leaves the text empty logs nothing.")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("text", nargs="?", default=None,
                    help="the entry (up to 20,000 characters); '-' reads it from standard input")
     p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
                    help="a measurement, e.g. auc=0.83 (repeatable)")
 
     p = command("edit", "change a card's title, description, criteria, assignee or labels")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("--title")
     p.add_argument("--description", nargs="?", const=EDIT,
                    help="new description; with no text, edit the current one in $VISUAL / "
@@ -112,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "--label '' clears them)")
 
     p = command("block", "mark a card blocked, saying what holds it up")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("--reason", required=True, help="what the card waits for")
 
     p = command("unblock", "take the block off a card")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
 
     relations = ("RELATION is blocks, blocked-by, follows (grew out of the other's result), "
                  "followed-by, relates-to, duplicates or duplicated-by; two words work too "
@@ -124,12 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("relate", "tie one card to another: 'relate 3 blocks 5', 'relate 9 follows 4'",
                 epilog=relations + " A card whose blockers are not in Done waits; a loop of "
                 "blocks or follows is refused.")
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=card_id, metavar="ID")
     p.add_argument("words", nargs="+", metavar="RELATION OTHER_ID")
 
     p = command("unrelate", "untie two cards: 'unrelate 3 blocks 5', or every tie: "
                 "'unrelate 3 5'", epilog=relations)
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=card_id, metavar="ID")
     p.add_argument("words", nargs="+", metavar="[RELATION] OTHER_ID")
 
     tracking = ("MLflow is --tracking-uri, else $MLFLOW_TRACKING_URI, else the board's own "
@@ -139,37 +183,37 @@ def build_parser() -> argparse.ArgumentParser:
                 "dvclive:PATH", epilog="PATH is a DVCLive output folder or any JSON file of "
                 "{\"name\": number}. A training script can link its own run with "
                 "mlflow.set_tag(\"tkanban.card\", ID). " + tracking)
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("ref", metavar="RUN")
     p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
 
     p = command("unlink", "take a run off a card (what it logged stays)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("ref", metavar="RUN")
 
     p = command("sync", "write linked runs' new metrics into their cards' logs",
                 epilog="Runs tagged tkanban.card=ID are linked first. A second sync with "
                 "nothing new writes nothing. " + tracking)
-    p.add_argument("id", type=int, nargs="?", help="only this card")
+    p.add_argument("id", type=card_id, nargs="?", help="only this card")
     p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
 
     p = command("reorder", "put a card at a place in its lane (1 = top priority)")
-    p.add_argument("id", type=int)
-    p.add_argument("position", type=int)
+    p.add_argument("id", type=card_id)
+    p.add_argument("position", type=number)
 
     p = command("archive", "take a card off the board (it stays in the file)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
 
     p = command("restore", "put an archived card back, on top of the lane it left")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
 
     p = command("timebox", "set or extend a card's time box")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("duration", help="e.g. 4h, 2d, 1w, 1d12h")
     p.add_argument("--reason", default="", help="why (required once the box is running)")
 
     p = command("outcome", "record a hypothesis's outcome")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=card_id)
     p.add_argument("outcome", choices=["validated", "invalidated", "inconclusive"])
     p.add_argument("--note", default="", help="one-line conclusion")
 
@@ -221,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", action="append", default=[], metavar="TYPE",
                    help="only events of this type or family (repeatable)")
     p.add_argument("--mention", metavar="USER", help="only log entries that mention USER")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",
                    help="how long a hook may take before it counts as failed (default: 10)")
     p.add_argument("--give-up", default="1d", metavar="DURATION",
                    help="stop retrying an event after failing this long: 90s, 30m, 1d "
@@ -248,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     lane = p.add_subparsers(dest="lane_command", metavar="ACTION", required=True)
     ll = lane.add_parser("limit", help="set a lane's WIP limit (0 for none)", parents=[common])
     ll.add_argument("lane")
-    ll.add_argument("limit", type=int)
+    ll.add_argument("limit", type=number)
     lane.add_parser("list", help="list lanes", parents=[common])
 
     command("check", "check the whole board file for damage (SQLite's full integrity check)")
@@ -269,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "otherwise; put it behind a proxy with authentication to share it.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--port", type=port, default=8000, help="port (default: 8000)")
 
     command("demo", "fill a board with a realistic example")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tkanban.core.errors import ValidationError
+from tkanban.core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
@@ -20,6 +20,8 @@ def _other(args: argparse.Namespace) -> tuple[str | None, int]:
     except ValueError:
         raise ValidationError(f"the last word must be the other card's id, not {last!r} "
                               f"(e.g. tkanban {args.command} {args.id} blocks 5)") from None
+    if not 1 <= other <= 2**62:
+        raise NotFoundError(f"no card #{other}")
     return (" ".join(words) or None), other
 
 

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import stat
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from urllib.parse import quote, urlsplit
 
 from tkanban.core.errors import TkanbanError, ValidationError
 
+METRICS_MAX = 10_000_000
+"""Bytes a metrics file may hold (DVCLive's are a few hundred)."""
 TIMEOUT = 10.0
 """Seconds an MLflow request may take."""
 TAG_CARD, TAG_BOARD = "tkanban.card", "tkanban.board"
@@ -197,8 +200,14 @@ def read_dvclive(path: str) -> RunState:
     where = Path(path)
     file = where / "metrics.json" if where.is_dir() else where
     try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would never end
+            raise ValidationError(f"{file} is not a metrics file: not a regular file", "ref")
+        if info.st_size > METRICS_MAX:
+            raise ValidationError(f"{file} is not a metrics file: {info.st_size:,} bytes",
+                                  "ref")
         raw = file.read_text(encoding="utf-8")
-        stamp = file.stat().st_mtime
+        stamp = info.st_mtime
     except FileNotFoundError:
         raise ValidationError(f"no metrics file at {file}", "ref") from None
     except (OSError, UnicodeDecodeError) as exc:
