@@ -127,7 +127,11 @@ class WebhookHook(Hook):
     incoming webhooks (``slack``). Any 2xx answer delivers it."""
 
     def __init__(self, url: str, form: str, timeout: float) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - a bad port raises here
+        except ValueError:
+            raise ValueError(f"not an http(s) URL: {url!r}") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
         self.url, self.form, self.timeout = url, form, timeout

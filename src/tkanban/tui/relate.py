@@ -45,6 +45,8 @@ class RelateForm(Form):
         if not raw:
             raise ValidationError("give the other card's number", "other")
         other = int(raw)
+        if not 1 <= other <= 2**62:
+            raise ValidationError(f"no card #{raw}", "other")
         if other == self.card.id:
             raise ValidationError("a card cannot relate to itself", "other")
         return {"relation": str(self.query_one("#relation", Select).value), "other": other}
