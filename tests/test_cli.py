@@ -108,7 +108,7 @@ def test_env_vars_and_default_path(db_path: Path, isolated_home: Path) -> None:
         (["add", "bell\x07"], 1, "control character"),
         (["move", "1", "9"], 1, "no lane '9'"),
         (["move", "42", "2"], 1, "no card #42"),
-        (["show", "abc"], 2, "invalid int value"),
+        (["show", "abc"], 2, "not a card number: 'abc'"),
         (["frobnicate"], 2, "invalid choice"),
         (["log", "1", "x", "--metric", "auc=high"], 1, "bad metric"),
         (["--user", "bad name!", "add", "x"], 1, "user name may hold only"),
