@@ -64,7 +64,10 @@ def test_link_sync_and_the_criteria(store: Store, mlflow_server: MlflowServer) -
     first = sync(store, "main", tracking_uri=mlflow_server.url)
     assert (first.entries, first.problems) == (1, [])
     assert met(store, card) == [False, True]
+    synced_at = links_of(store, "main")[0].synced_at
+    store.clock.advance(60)  # type: ignore[attr-defined]
     assert sync(store, "main", tracking_uri=mlflow_server.url).entries == 0  # nothing new
+    assert links_of(store, "main")[0].synced_at == synced_at  # and nothing written at all
     assert len(run_entries(store, card)) == 1
     mlflow_server.client().log_metric(run_id, "precision", 0.96)  # logged later
     mlflow_server.client().set_terminated(run_id, "FINISHED")
@@ -135,7 +138,7 @@ def test_dvclive_output_written_by_dvclive(store: Store, tmp_path: Path) -> None
     from dvclive import Live
 
     folder = tmp_path / "dvclive"
-    with Live(str(folder), save_dvc_exp=False) as live:
+    with Live(str(folder), save_dvc_exp=False, dvcyaml=False) as live:  # none in the repo
         live.log_metric("precision", 0.91)
         live.log_metric("train/loss", 0.3)
         live.next_step()
@@ -145,7 +148,7 @@ def test_dvclive_output_written_by_dvclive(store: Store, tmp_path: Path) -> None
     assert sync(store, "main").entries == 1 and sync(store, "main").entries == 0
     assert run_entries(store, card)[0].metrics == {"precision": 0.91, "train/loss": 0.3}
     assert met(store, card) == [True]
-    with Live(str(folder), save_dvc_exp=False, resume=True) as live:
+    with Live(str(folder), save_dvc_exp=False, dvcyaml=False, resume=True) as live:
         live.log_metric("precision", 0.95)
         live.next_step()
     assert sync(store, "main").entries == 1

@@ -166,6 +166,8 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
         except TkanbanError as exc:
             report.problems.append(f"#{link.card_id} {_short(link.ref)}: {exc}")
             continue
+        if not _has_news(link, state):
+            continue  # no write, so no open board reloads for nothing
         before = criteria_met(store, link.card_id) if criteria_met else False
         if _write_news(store, link, state):
             report.entries += 1
@@ -213,6 +215,13 @@ def _link_tagged(store: Store, board: str, card_id: int | None, uri: str,
             continue
         report.linked.append((target, f"mlflow:{run_id}"))
     return True
+
+
+def _has_news(link: LinkInfo, state: RunState) -> bool:
+    """Whether the run differs from what its link saw at the last sync (read before it; the
+    write compares again, under the board's write lock)."""
+    return (link.synced_at is None or link.metrics != _usable(state.metrics)
+            or (link.name, link.status, link.url) != (state.name, state.status, state.url))
 
 
 def _write_news(store: Store, link: LinkInfo, state: RunState) -> bool:
