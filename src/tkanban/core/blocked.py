@@ -4,11 +4,11 @@ it spent blocked can be counted (``retro.blocked_spans``)."""
 
 from __future__ import annotations
 
-from tkanban.core.board import _for_write, _info_now, _log, _touch
 from tkanban.core.errors import ValidationError
 from tkanban.core.records import CardInfo
 from tkanban.core.store import Store
 from tkanban.core.text import LINE_MAX, clean, clean_name
+from tkanban.core.writes import _for_write, _info_now, _log, _touch
 
 
 def block_card(store: Store, card_id: int, reason: str, *, author: str,

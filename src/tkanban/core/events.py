@@ -187,7 +187,7 @@ def expire_due(store: Store, board: str) -> int:
     todo = {k: cid for k, cid in keys.items() if k not in seen}
     if not todo:
         return 0
-    from tkanban.core.board import card_events_now
+    from tkanban.core.writes import card_events_now
 
     return card_events_now(store, todo, "timebox.expired", SYSTEM)
 

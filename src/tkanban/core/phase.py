@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from tkanban.core.board import _board_id
 from tkanban.core.errors import ValidationError
 from tkanban.core.events import emit
 from tkanban.core.models import Phase
@@ -20,6 +19,7 @@ from tkanban.core.queries import (
 from tkanban.core.records import PhaseInfo
 from tkanban.core.store import Store
 from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_name
+from tkanban.core.writes import _board_id
 
 __all__ = ["PhaseInfo", "end_phase", "list_phases", "phase_refs", "running_phase",
            "start_phase"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
-from tkanban.core.board import _card, _log
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.models import Card, Relation
 from tkanban.core.records import SIDES, parse_relation
 from tkanban.core.store import Store
 from tkanban.core.text import clean_name
+from tkanban.core.writes import _card, _log
 
 LOOPS = {"blocks": "no card can wait on itself",
          "follows": "a hypothesis cannot grow out of itself"}

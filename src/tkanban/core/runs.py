@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tkanban.core.board import _board_id, _card, _log, _next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
 from tkanban.core.linked import LinkInfo, board_tracking_uri, links_of, setting_key
 from tkanban.core.models import Card, Meta, RunLink
@@ -29,6 +28,7 @@ from tkanban.core.trackers import (
     parse_ref,
     read_dvclive,
 )
+from tkanban.core.writes import _board_id, _card, _log, _next_seq
 
 SOURCES = {"mlflow": "MLflow run", "dvclive": "DVCLive"}
 

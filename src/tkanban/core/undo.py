@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tkanban.core.board import (
+from tkanban.core.errors import NotFoundError, ValidationError
+from tkanban.core.models import Card, LogEntry
+from tkanban.core.records import CardInfo, resolve_lane
+from tkanban.core.store import Store
+from tkanban.core.text import clean_name
+from tkanban.core.timebox import format_duration
+from tkanban.core.writes import (
+    _arrived,
     _card,
     _check_version,
     _close_gap,
@@ -25,12 +32,6 @@ from tkanban.core.board import (
     _waiters_changed,
     _wip_event,
 )
-from tkanban.core.errors import NotFoundError, ValidationError
-from tkanban.core.models import Card, LogEntry
-from tkanban.core.records import DONE, CardInfo, resolve_lane
-from tkanban.core.store import Store
-from tkanban.core.text import clean_name
-from tkanban.core.timebox import format_duration
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,8 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
         _open_gap(session, target.id, position)
         card.lane_id, card.position = target.id, position
         if target.id != source.id:
-            _log(session, card, author, now, "move",
-                 f"moved back from {source.name} to {target.name} ({why})",
-                 {"from": source.slug, "to": target.slug})
-            if DONE in (source.slug, target.slug):
-                _waiters_changed(session, card)
-            _wip_event(session, card, target, author, now)
+            _arrived(session, card, source, target, author, now,
+                     f"moved back from {source.name} to {target.name} ({why})")
         if (card.outcome, card.conclusion) != (state.outcome, state.conclusion):
             text = (f"{state.outcome}" + (f": {state.conclusion}" if state.conclusion else "")
                     if state.outcome else "outcome withdrawn") + f" ({why})"
