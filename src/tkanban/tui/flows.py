@@ -14,12 +14,12 @@ from textual.content import Content
 from tkanban.core import queries as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.hypothesis import evaluate, parse_criteria, suggests_validated
-from tkanban.core.records import CardInfo, LaneInfo, Related
+from tkanban.core.records import CardInfo, LaneInfo
 from tkanban.core.text import visible
 from tkanban.core.timebox import countdown
+from tkanban.tui.cardflows import CardTies
 from tkanban.tui.detail import CardScreen
 from tkanban.tui.help import MentionsScreen
-from tkanban.tui.history import Change, Step
 from tkanban.tui.loading import IMPORTING
 from tkanban.tui.render import literal
 from tkanban.tui.status import StatusBar
@@ -30,32 +30,13 @@ if TYPE_CHECKING:
     from tkanban.tui.dialogs import CardForm
 
 
-class Flows:
+class Flows(CardTies):
     """The app's forms and panes; ``app`` is the app that shows them."""
 
     def __init__(self, app: TkanbanApp) -> None:
-        self.app = app
-        self.control = app.control
+        super().__init__(app)
         self._offered: set[int] = set()
         """Overdue cards whose wrap-up was offered this session: asked once, not each time."""
-
-    @property
-    def user(self) -> str:
-        return self.control.user
-
-    def writable(self) -> bool:
-        """True when the board may be changed; else say why."""
-        store = self.control.store
-        if store.readonly:
-            self.app.notify(f"{visible(store.readonly_reason)}: nothing can be changed",
-                            severity="error", markup=False)
-            return False
-        return True
-
-    def _record(self, what: str, card_id: int | None, result: object, undo: Step,
-                redo: Step) -> None:
-        """A change just written, for ``u`` to take back and ``U`` to do again."""
-        self.control.history.record(Change(what, card_id, undo, redo), result)
 
     # --- cards -----------------------------------------------------------------------------------
 
@@ -147,127 +128,6 @@ class Flows:
 
         self.app.push_screen(TimeboxForm(save, card=card, hint=hint))
 
-    def toggle_block(self, card: CardInfo) -> None:
-        """Block the card (a form asks why), or unblock a blocked one at once."""
-        if not self.writable():
-            return
-        with IMPORTING:
-            from tkanban.core.blocked import block_card, unblock_card
-
-        user = self.user
-
-        def block(reason: str) -> Step:
-            return lambda store, v: block_card(store, card.id, reason, author=user,
-                                               expected_version=v)
-
-        def unblock(store: Any, v: int | None) -> CardInfo:
-            return unblock_card(store, card.id, author=user, expected_version=v)
-
-        if card.blocked:
-            reason = card.blocked
-
-            async def job() -> None:  # in the write queue (enqueue): call, then reload
-                result = await self.control.call(unblock_card, card.id, author=user)
-                self._record(f"unblock #{card.id}", card.id, result, block(reason), unblock)
-                await self.control.reload(focus_id=card.id)
-                self.app.notify(f"#{card.id} unblocked", timeout=3)
-
-            self.control.enqueue(job)
-            return
-        with IMPORTING:
-            from tkanban.tui.block import BlockForm
-
-        async def save(values: dict[str, Any]) -> None:
-            result = await self.control.write(block_card, card.id, values["reason"],
-                                              author=user)
-            self._record(f"block #{card.id}", card.id, result, unblock,
-                         block(values["reason"]))
-
-        self.app.push_screen(BlockForm(save, card=card))
-
-    def relate_form(self, card: CardInfo) -> None:
-        """Tie the card to another (a form asks which, and how); undo unties them."""
-        if not self.writable():
-            return
-        with IMPORTING:
-            from tkanban.core.relations import relate, unrelate
-            from tkanban.tui.relate import RelateForm
-        user = self.user
-
-        async def save(values: dict[str, Any]) -> None:
-            said, other = values["relation"], values["other"]
-            made = await self.control.write(relate, card.id, said, other, author=user,
-                                            focus_id=card.id)
-            words = f"#{card.id} {said.replace('-', ' ')} #{other}"
-            if not made:
-                self.app.notify(f"{words} already", timeout=3)
-                return
-            self._record(f"relate {words}", card.id, None,
-                         lambda store, v: unrelate(store, card.id, said, other, author=user),
-                         lambda store, v: relate(store, card.id, said, other, author=user))
-            self.app.notify(words, timeout=3)
-
-        self.app.push_screen(RelateForm(save, card=card))
-
-    def link_form(self, card: CardInfo) -> None:
-        """Link an experiment run to the card (the next sync brings its numbers in), or
-        unlink one; undo does the other."""
-        if not self.writable():
-            return
-        with IMPORTING:
-            from tkanban.core.linked import links_of
-            from tkanban.core.runs import link_run, unlink_run
-            from tkanban.tui.linkform import LinkForm
-        user, uri = self.user, self.app.syncer.tracking_uri
-
-        def link(ref: str) -> Step:
-            return lambda store, v: link_run(store, card.id, ref, author=user,
-                                             tracking_uri=uri)
-
-        def unlink(ref: str) -> Step:
-            return lambda store, v: unlink_run(store, card.id, ref, author=user)
-
-        async def save(values: dict[str, Any]) -> None:
-            if "unlink" in values:
-                ref = values["unlink"]
-                await self.control.write(unlink_run, card.id, ref, author=user,
-                                         focus_id=card.id)
-                self._record(f"unlink {ref} from #{card.id}", card.id, None, link(ref),
-                             unlink(ref))
-                self.app.notify(f"#{card.id}: unlinked {ref}", timeout=4)
-                return
-            made = await self.control.write(link_run, card.id, values["ref"], author=user,
-                                            tracking_uri=uri, focus_id=card.id)
-            self._record(f"link {made.ref} to #{card.id}", card.id, None, unlink(made.ref),
-                         link(made.ref))
-            self.app.notify(f"#{card.id}: linked {made.name}; syncing its numbers", timeout=4)
-            self.app.syncer.sync()
-
-        async def job() -> None:
-            runs = await self.control.call(links_of, None, card.id)
-            self.app.push_screen(LinkForm(save, card=card, runs=runs))
-
-        self.app.run_worker(job(), group="forms")
-
-    def unrelate(self, card: CardInfo, related: Related) -> None:
-        """Untie the card from a related one at once; undo ties them again."""
-        if not self.writable():
-            return
-        with IMPORTING:
-            from tkanban.core.relations import relate, unrelate
-        user, said, other = self.user, related.relation, related.id
-        words = f"#{card.id} {said.replace('-', ' ')} #{other}"
-
-        async def job() -> None:  # in the write queue (enqueue): call, then reload
-            await self.control.call(unrelate, card.id, said, other, author=user)
-            self._record(f"unrelate {words}", card.id, None,
-                         lambda store, v: relate(store, card.id, said, other, author=user),
-                         lambda store, v: unrelate(store, card.id, said, other, author=user))
-            await self.control.reload(focus_id=card.id)
-            self.app.notify(f"removed: {words}", timeout=3)
-
-        self.control.enqueue(job)
-
     def outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
         if not self.writable():
             return
@@ -313,23 +173,20 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core import board as ops
-            from tkanban.tui.confirm import ConfirmDialog
-
-        async def archive() -> None:
             from tkanban.core.undo import restore_card
-
-            result = await self.control.call(ops.archive_card, card.id, author=self.user)
-            self._record(f"archive #{card.id}", card.id, result,
-                         lambda store, v: restore_card(store, card.id, author=self.user,
-                                                       expected_version=v),
-                         lambda store, v: ops.archive_card(store, card.id, author=self.user,
-                                                           expected_version=v))
-            await self.control.reload()
-            self.app.notify(f"#{card.id} archived", timeout=3)
+            from tkanban.tui.confirm import ConfirmDialog
+        user = self.user
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.control.enqueue(archive)
+                self._at_once(
+                    f"archive #{card.id}", card.id,
+                    lambda store: ops.archive_card(store, card.id, author=user),
+                    lambda store, v: restore_card(store, card.id, author=user,
+                                                  expected_version=v),
+                    lambda store, v: ops.archive_card(store, card.id, author=user,
+                                                      expected_version=v),
+                    f"#{card.id} archived", focus=False)
 
         question = Content("Archive ") + Content.styled(f"#{card.id} ", "bold") + literal(
             card.title, "bold") + Content("?\nIt leaves the board; its log stays in the file.")
