@@ -18,11 +18,11 @@ from tkanban.cli.commands import (
     COMMANDS,
     Context,
     _user,
-    read_export,
     run_config,
     run_keys,
     settings,
 )
+from tkanban.cli.files import read_export
 from tkanban.cli.parser import PROG, build_parser
 from tkanban.paths import resolve_db_path
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tkanban.cli.events import cmd_events, cmd_watch
+from tkanban.cli.files import cmd_backup, cmd_check, cmd_export, cmd_import
+from tkanban.cli.output import out, out_json
 from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
@@ -55,18 +55,6 @@ def _user(args: argparse.Namespace, configured: str | None = None) -> str:
     except (KeyError, OSError):
         login = "user"
     return "".join(ch for ch in login if ch.isalnum() or ch in "._-") or "user"
-
-
-def _out(text: str) -> None:
-    from tkanban.core.text import visible
-
-    sys.stdout.write(visible(text) + ("" if text.endswith("\n") else "\n"))
-
-
-def _json(data: Any) -> None:
-    from tkanban.core.text import json_safe
-
-    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _card_line(card: Any, now: float) -> str:
@@ -150,12 +138,12 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
             cards_mentioning(ctx.store, ctx.board, wanted.users)))
         cards = [card for card in cards if wanted.matcher(now)(card)]
     if args.json:
-        _json([card.to_json(now) for card in cards])
+        out_json([card.to_json(now) for card in cards])
     elif not cards:
         print("no cards", file=sys.stderr)
     else:
         for card in cards:
-            _out(_card_line(card, now))
+            out(_card_line(card, now))
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
@@ -175,7 +163,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
         data["log"] = [entry.to_json() for entry in detail.entries]
         data["related"] = [related.to_json() for related in detail.related]
         data["grew_out_of"] = [related.to_json() for related in detail.chain]
-        _json(data)
+        out_json(data)
         return
     lines = [f"#{card.id} {card.title}", f"  kind:     {card.kind}", f"  lane:     {card.lane}",
              f"  author:   {card.author}"]
@@ -213,7 +201,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
         text = entry.text.replace("\n", "\n" + " " * 40)  # continuation lines under the text
         lines.append(f"  {local_time(entry.at)}  {entry.author:<10} {entry.kind:<8} "
                      f"{text}{metrics}")
-    _out("\n".join(lines))
+    out("\n".join(lines))
 
 
 def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
@@ -222,7 +210,7 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
     card = move_card(ctx.store, args.id, args.lane, author=ctx.user,
                      position=None if args.position is None else max(args.position - 1, 0),
                      outcome=args.outcome, conclusion=args.note)
-    _out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
+    out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
     warning = card.waiting_warning(card.lane_slug)
     if warning:
         print(f"{PROG}: warning: {visible(warning, multiline=False)}", file=sys.stderr)
@@ -272,38 +260,38 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
     card = edit_card(ctx.store, args.id, author=ctx.user, title=args.title,
                      description=args.description, criteria=args.criteria,
                      assignee=args.assignee, kind=args.kind, labels=args.label)
-    _out(f"#{card.id} {card.title} (version {card.version})")
+    out(f"#{card.id} {card.title} (version {card.version})")
 
 
 def cmd_block(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.blocked import block_card, unblock_card
 
     if args.command == "unblock":
-        _out(f"#{unblock_card(ctx.store, args.id, author=ctx.user).id} unblocked")
+        out(f"#{unblock_card(ctx.store, args.id, author=ctx.user).id} unblocked")
         return
     card = block_card(ctx.store, args.id, args.reason, author=ctx.user)
-    _out(f"#{card.id} blocked: {card.blocked}")
+    out(f"#{card.id} blocked: {card.blocked}")
 
 
 def cmd_reorder(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board import reorder_card
 
     card = reorder_card(ctx.store, args.id, max(args.position - 1, 0), author=ctx.user)
-    _out(f"#{card.id} is at position {card.position + 1} in {card.lane}")
+    out(f"#{card.id} is at position {card.position + 1} in {card.lane}")
 
 
 def cmd_archive(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board import archive_card
 
     card = archive_card(ctx.store, args.id, author=ctx.user)
-    _out(f"#{card.id} archived")
+    out(f"#{card.id} archived")
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.undo import restore_card
 
     card = restore_card(ctx.store, args.id, author=ctx.user)
-    _out(f"#{card.id} restored to {card.lane}, position {card.position + 1}")
+    out(f"#{card.id} restored to {card.lane}, position {card.position + 1}")
 
 
 def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
@@ -312,54 +300,14 @@ def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
 
     card = set_timebox(ctx.store, args.id, parse_duration(args.duration), author=ctx.user,
                        reason=args.reason)
-    _out(f"#{card.id} time box {format_duration(card.timebox_seconds)}")
+    out(f"#{card.id} time box {format_duration(card.timebox_seconds)}")
 
 
 def cmd_outcome(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board import set_outcome
 
     card = set_outcome(ctx.store, args.id, args.outcome, args.note, author=ctx.user)
-    _out(f"#{card.id} {card.outcome}")
-
-
-def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.transfer import dump, export_json, export_markdown
-
-    if args.format == "json":
-        boards = [args.board] if getattr(args, "board", None) else None
-        text = dump(export_json(ctx.store, boards))
-    else:
-        text = export_markdown(ctx.store, ctx.board, ctx.now)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-
-
-def read_export(source: str) -> Any:
-    """The export in the file ``source`` ('-' for stdin), checked whole: before a board file
-    is opened, so a bad export leaves nothing behind."""
-    from tkanban.core.errors import ValidationError
-    from tkanban.core.exchange import parse_export
-
-    try:
-        raw = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
-        data = json.loads(raw)
-    except OSError as exc:
-        raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{source} is not valid JSON ({exc})") from None
-    return parse_export(data)
-
-
-def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.text import plural
-    from tkanban.core.transfer import import_json
-
-    counts = import_json(ctx.store, args.export)
-    print(f"imported {plural(counts['boards'], 'board')}, {plural(counts['cards'], 'card')}, "
-          f"{plural(counts['log'], 'log entry', 'log entries')}, "
-          f"{plural(counts['phases'], 'phase')}, {plural(counts['relations'], 'relation')}")
+    out(f"#{card.id} {card.outcome}")
 
 
 def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
@@ -368,13 +316,13 @@ def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
 
     found = mentions_of(ctx.store, ctx.user, ctx.board)
     if args.json:
-        _json([{"card_id": m.card_id, "card_title": m.card_title, **m.entry.to_json()}
+        out_json([{"card_id": m.card_id, "card_title": m.card_title, **m.entry.to_json()}
                for m in found])
         return
     if not found:
         print(f"nothing mentions @{ctx.user}", file=sys.stderr)
     for m in found:
-        _out(f"{local_time(m.entry.at)}  #{m.card_id} {m.card_title}\n"
+        out(f"{local_time(m.entry.at)}  #{m.card_id} {m.card_title}\n"
              f"    {m.entry.author}: {m.entry.text}")
 
 
@@ -387,17 +335,17 @@ def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
 
         phase = start_phase(ctx.store, ctx.board, args.name, parse_duration(args.timebox),
                             args.goal, author=ctx.user)
-        _out(f"phase {phase.name!r} started: {format_duration(phase.timebox_seconds)}, "
+        out(f"phase {phase.name!r} started: {format_duration(phase.timebox_seconds)}, "
              f"ends {local_time(phase.deadline)}")
     elif args.phase_command == "end":
         from tkanban.core.phase import end_phase
 
         phase = end_phase(ctx.store, ctx.board, args.decision, args.note, author=ctx.user)
-        _out(f"phase {phase.name!r} ended: {phase.decision}")
+        out(f"phase {phase.name!r} ended: {phase.decision}")
     else:
         phases = list_phases(ctx.store, ctx.board)
         if args.json:
-            _json([p.to_json() for p in phases])
+            out_json([p.to_json() for p in phases])
             return
         if not phases:
             print("no phases", file=sys.stderr)
@@ -405,7 +353,7 @@ def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
             state = (f"{p.decision} ({p.decided_by}, {local_time(p.ended_at)})"
                      if p.ended_at else "running")
             note = f" — {p.note}" if p.note else ""
-            _out(f"{p.id:<3} {p.name:<20} {format_duration(p.timebox_seconds):<8} "
+            out(f"{p.id:<3} {p.name:<20} {format_duration(p.timebox_seconds):<8} "
                  f"started {local_time(p.started_at)}  {state}{note}  goal: {p.goal}")
 
 
@@ -418,13 +366,13 @@ def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
         if args.limit < 0:
             raise SystemExit(_usage_error(f"a WIP limit cannot be negative: {args.limit}"))
         lane = set_wip_limit(ctx.store, ctx.board, args.lane, args.limit or None)
-        _out(f"{lane.name}: WIP limit {lane.wip_limit or 'none'}")
+        out(f"{lane.name}: WIP limit {lane.wip_limit or 'none'}")
         return
     cards = list_cards(ctx.store, ctx.board)
     for lane in get_lanes(ctx.store, ctx.board):
         count = sum(1 for c in cards if c.lane_number == lane.number)
         limit = f"/{lane.wip_limit}" if lane.wip_limit else ""
-        _out(f"{lane.number} {lane.slug:<18} {lane.name:<26} {count}{limit}")
+        out(f"{lane.number} {lane.slug:<18} {lane.name:<26} {count}{limit}")
 
 
 def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
@@ -436,35 +384,13 @@ def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
     cards, lanes = history(ctx.store, ctx.board)
     retro = compute(cards, lanes, phase_refs(ctx.store, ctx.board), year, month, now)
     if args.format == "json":
-        _json(retro.to_json())
+        out_json(retro.to_json())
     elif args.format == "html":
         from tkanban.core.report import retro_html
 
         sys.stdout.write(retro_html(retro, ctx.board))
     else:
-        _out(retro.to_markdown())
-
-
-def cmd_check(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.errors import BoardFileError
-
-    problems = ctx.store.integrity_problems()
-    if problems:
-        raise BoardFileError(
-            f"the board is damaged ({'; '.join(problems[:3])}): {ctx.store.label}; restore a "
-            "copy made by 'tkanban backup', or save what still reads with 'tkanban export'")
-    _out(ctx.store.check_summary())
-
-
-def cmd_backup(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.errors import BoardFileError
-
-    dest = Path(args.dest).expanduser()
-    problems = ctx.store.backup(dest)
-    if problems:
-        raise BoardFileError(f"copied to {dest}, but the copy fails the integrity check "
-                             f"({problems[0]}): the board file is damaged")
-    _out(f"copied {ctx.store.label} to {dest} ({dest.stat().st_size:,} bytes, integrity ok)")
+        out(retro.to_markdown())
 
 
 def run_keys(args: argparse.Namespace) -> int:
@@ -477,12 +403,12 @@ def run_keys(args: argparse.Namespace) -> int:
     rows = [(action.name, shown_keys(keys[action.name]) if keys[action.name] else "palette",
              action.description) for action in ACTIONS if action.name != "palette"]
     if getattr(args, "json", False):
-        _json([{"action": name, "keys": keys[name], "description": what}
+        out_json([{"action": name, "keys": keys[name], "description": what}
                for name, _, what in rows])
         return 0
     width = max(len(name) for name, _, _ in rows)
     for name, shown, what in rows:
-        _out(f"{name:<{width}}  {shown:<24} {what}")
+        out(f"{name:<{width}}  {shown:<24} {what}")
     return 0
 
 
@@ -498,7 +424,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.demo import fill_demo
 
     count = fill_demo(ctx.store, ctx.board)
-    _out(f"board {ctx.board!r} in {ctx.store.label} now holds {count} demo cards; "
+    out(f"board {ctx.board!r} in {ctx.store.label} now holds {count} demo cards; "
          f"open it with: tkanban --db {ctx.store.label} --board {ctx.board}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from tkanban.cli.output import out
 from tkanban.core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ def _other(args: argparse.Namespace) -> tuple[str | None, int]:
 
 
 def cmd_relate(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.cli.commands import _out
     from tkanban.core.records import PHRASES
     from tkanban.core.relations import relate
 
@@ -36,19 +36,18 @@ def cmd_relate(ctx: Context, args: argparse.Namespace) -> None:
                               f"{args.id} blocks {other} (relations: {', '.join(PHRASES)})")
     said = words.replace("-", " ")
     if relate(ctx.store, args.id, words, other, author=ctx.user):
-        _out(f"#{args.id} {said} #{other}")
+        out(f"#{args.id} {said} #{other}")
     else:
-        _out(f"#{args.id} already {said} #{other}")
+        out(f"#{args.id} already {said} #{other}")
 
 
 def cmd_unrelate(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.cli.commands import _out
     from tkanban.core.relations import unrelate
     from tkanban.core.text import plural
 
     words, other = _other(args)
     removed = unrelate(ctx.store, args.id, words, other, author=ctx.user)
-    _out(f"#{args.id} and #{other}: {plural(removed, 'relation')} removed")
+    out(f"#{args.id} and #{other}: {plural(removed, 'relation')} removed")
 
 
 def relation_lines(detail: CardDetail) -> list[str]:

@@ -6,31 +6,30 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tkanban.cli.output import out
+
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
     from tkanban.core.records import CardDetail
 
 
 def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.cli.commands import _out
     from tkanban.core.runs import link_run
 
     link = link_run(ctx.store, args.id, args.ref, author=ctx.user,
                     tracking_uri=args.tracking_uri)
-    _out(f"#{args.id}: linked {link.ref} ({link.name}, {link.status.lower()}); "
+    out(f"#{args.id}: linked {link.ref} ({link.name}, {link.status.lower()}); "
          f"'tkanban sync {args.id}' writes its metrics into the log")
 
 
 def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.cli.commands import _out
     from tkanban.core.runs import unlink_run
 
     unlink_run(ctx.store, args.id, args.ref, author=ctx.user)
-    _out(f"#{args.id}: unlinked {args.ref}")
+    out(f"#{args.id}: unlinked {args.ref}")
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.cli.commands import _out
     from tkanban.core.errors import TkanbanError
     from tkanban.core.linked import criteria_met, links_of
     from tkanban.core.runs import sync
@@ -39,11 +38,11 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     report = sync(ctx.store, ctx.board, args.id, tracking_uri=args.tracking_uri,
                   criteria_met=criteria_met)
     for card_id, ref in report.linked:
-        _out(f"#{card_id}: linked {ref} (tagged {card_id})")
+        out(f"#{card_id}: linked {ref} (tagged {card_id})")
     runs = len(links_of(ctx.store, ctx.board, args.id))
-    _out(f"synced {plural(runs, 'run')}: {plural(report.entries, 'new entry', 'new entries')}")
+    out(f"synced {plural(runs, 'run')}: {plural(report.entries, 'new entry', 'new entries')}")
     for card_id in report.met:
-        _out(f"#{card_id}: every exit criterion is met now (tkanban outcome {card_id} "
+        out(f"#{card_id}: every exit criterion is met now (tkanban outcome {card_id} "
              "validated)")
     for problem in report.problems:
         print(f"tkanban: {visible(problem, multiline=False)}", file=sys.stderr)
@@ -55,7 +54,6 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
     """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
     board, for the whole team."""
-    from tkanban.cli.commands import _out
     from tkanban.core.errors import ValidationError
     from tkanban.core.linked import board_setting
     from tkanban.core.runs import set_board_setting, set_tracking_uri
@@ -63,11 +61,11 @@ def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
     name = args.config_command.replace("-", "_")
     if args.clear:
         set_board_setting(ctx.store, ctx.board, name, None)
-        _out(f"board {ctx.board!r}: no {args.config_command} kept")
+        out(f"board {ctx.board!r}: no {args.config_command} kept")
     elif args.value is None:
-        _out(board_setting(ctx.store, ctx.board, name) or "none kept in this board")
+        out(board_setting(ctx.store, ctx.board, name) or "none kept in this board")
     elif name == "tracking_uri":
-        _out(f"board {ctx.board!r}: MLflow at "
+        out(f"board {ctx.board!r}: MLflow at "
              f"{set_tracking_uri(ctx.store, ctx.board, args.value)}")
     else:
         try:
@@ -77,7 +75,7 @@ def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
         if not 5 <= seconds <= 86400:
             raise ValidationError(f"a sync interval is 5 to 86400 seconds, not {args.value!r}")
         set_board_setting(ctx.store, ctx.board, name, f"{seconds:g}")
-        _out(f"board {ctx.board!r}: open boards sync their runs every {seconds:g} s")
+        out(f"board {ctx.board!r}: open boards sync their runs every {seconds:g} s")
 
 
 def run_lines(detail: CardDetail) -> list[str]:
