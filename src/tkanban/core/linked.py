@@ -9,9 +9,6 @@ from tkanban.core.queries import board_id, link_info
 from tkanban.core.records import LinkInfo
 from tkanban.core.store import Store
 
-SETTINGS = ("tracking_uri", "sync_interval")
-"""What a board keeps for its whole team (``tkanban config NAME``)."""
-
 
 def setting_key(board: str, name: str) -> str:
     return f"{name}:{board}"
