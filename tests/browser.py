@@ -25,7 +25,7 @@ def browser_page(width: int = 1200, height: int = 900) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
                                              headless=True)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            context = browser.new_context(viewport={"width": width, "height": height})
+            yield context.new_page()
         finally:
             browser.close()

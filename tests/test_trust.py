@@ -351,7 +351,7 @@ def test_the_default_file_is_made_on_first_use_only(isolated_home: Path) -> None
 def test_a_missing_board_in_a_file_is_named(db_path: Path) -> None:
     ok(run_cli("add", "x", db=db_path))
     fails(run_cli("--board", "tpyo", "list", db=db_path),
-          "no board named 'tpyo' in this file (boards here: main")
+          "no board named 'tpyo' here (boards here: main")
 
 
 def test_fifo_socket_and_device_are_refused_at_once(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ def load_config(path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         config.problems.append(f"{path}: not valid TOML ({exc}); using the defaults")
         return config
+    except RecursionError:  # tomllib parses nested arrays and tables by recursion
+        config.problems.append(f"{path}: nested too deeply to read; using the defaults")
+        return config
 
     def problem(key: str, message: str) -> None:
         line = _line_of(text, key)

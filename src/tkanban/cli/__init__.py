@@ -50,6 +50,7 @@ def open_board(args: argparse.Namespace) -> int:
         board=getattr(args, "board", None) or config.board, user=_user(args, config.user),
         storage=getattr(args, "storage", "auto"), config=config,
         sync_interval=args.sync_every, tracking_uri=args.board_tracking_uri,
+        served=args.served,
     )
 
 
@@ -64,6 +65,9 @@ def _stop(signum: int, frame: object) -> None:
     _stopped_by.append(signum)
     for store in _open_stores:
         store.cancel()
+    net = sys.modules.get("tkanban.core.net")  # loaded only by a command that reaches out
+    if net is not None:
+        net.PROCESS.close()  # a request under way ends now, however slow its server
 
 
 def _stop_on_signals() -> dict[int, Any]:
@@ -81,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return open_board(args)
     _stopped_by.clear()
+    net = sys.modules.get("tkanban.core.net")
+    if net is not None:  # an earlier command in this process was stopped
+        net.PROCESS.reopen()
     previous = _stop_on_signals()
     try:
         status = _run(args)
@@ -105,11 +112,16 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "import":
             args.export = read_export(args.file)
         create_file, create_board = _creates(args)
-        ctx = Context(args, create=create_file, create_board=create_board)
+        ctx = Context(args, create=create_file, create_board=create_board,
+                      salvage=args.command == "export")
         _open_stores.append(ctx.store)
         if _stopped_by:
             ctx.store.cancel()
         try:
+            if ctx.board_chosen and getattr(args, "id", None) is not None:
+                from tkanban.core.queries import check_on_board
+
+                check_on_board(ctx.store, args.id, ctx.board)
             COMMANDS[args.command](ctx, args)
         finally:
             ctx.store.close()

@@ -7,20 +7,22 @@ Textual or, until a command needs it, the ORM: scripts call the command line in 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tkanban.cli.events import cmd_events, cmd_watch
 from tkanban.cli.files import cmd_backup, cmd_check, cmd_export, cmd_import
-from tkanban.cli.output import out, out_json
+from tkanban.cli.output import out, out_json, warn
 from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
 from tkanban.cli.serve import cmd_serve
-from tkanban.core.text import visible
 from tkanban.paths import default_db_path, resolve_db_path
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def settings(args: argparse.Namespace, *, always: bool = False) -> Config:
         return Config()
     config = load_config()
     for problem in config.problems:
-        print(f"{PROG}: warning: {visible(problem, multiline=False)}", file=sys.stderr)
+        warn(problem)
     return config
 
 
@@ -81,7 +83,9 @@ class Context:
     """What every command needs: the open store, the board name, the user, the clock."""
 
     def __init__(self, args: argparse.Namespace, *, create: bool = False,
-                 create_board: bool = False) -> None:
+                 create_board: bool = False, salvage: bool = False) -> None:
+        """``salvage``: a damaged board file opens as what still reads of it (``export``)."""
+        from tkanban.core.errors import DamagedError
         from tkanban.core.queries import board_exists
         from tkanban.core.records import DEFAULT_BOARD
         from tkanban.core.store import Store
@@ -92,9 +96,21 @@ class Context:
         if create and location == default_db_path():
             default_db_path().parent.mkdir(parents=True, exist_ok=True)
         self.board = getattr(args, "board", None) or config.board or DEFAULT_BOARD
+        self.board_chosen = self.board != DEFAULT_BOARD or bool(getattr(args, "board", None))
+        """The board was named (``--board``, config.toml): card commands keep to it."""
         self.user = _user(args, config.user)
-        self.store = Store.open(location, storage=getattr(args, "storage", "auto"),
-                                create=create)
+        try:
+            self.store = Store.open(location, storage=getattr(args, "storage", "auto"),
+                                    create=create)
+        except DamagedError as exc:
+            if not salvage or not isinstance(location, Path):
+                raise
+            from tkanban.core.salvage import open_salvaged
+
+            warn(f"{exc}; saving what still reads of it")
+            self.store, report = open_salvaged(location)
+            for line in report.lines():
+                warn(line)
         if self.store.upgrade_backup is not None:
             print(f"{PROG}: the board file was upgraded to this tkanban's format; the file as "
                   f"it was is kept at {self.store.upgrade_backup}", file=sys.stderr)
@@ -213,7 +229,7 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
     out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
     warning = card.waiting_warning(card.lane_slug)
     if warning:
-        print(f"{PROG}: warning: {visible(warning, multiline=False)}", file=sys.stderr)
+        warn(warning)
 
 
 def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
@@ -222,9 +238,11 @@ def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
 
     metrics = dict(parse_metric(m) for m in args.metric)
     text = args.text
+    written = text is None and not metrics and sys.stdin.isatty()
     if text is None or text == "-":
         text = "" if text is None and metrics else _long_text(text, "", "log entry")
-    entry = add_log(ctx.store, args.id, text, author=ctx.user, metrics=metrics)
+    with _kept_if_refused(text, "log entry") if written else contextlib.nullcontext():
+        entry = add_log(ctx.store, args.id, text, author=ctx.user, metrics=metrics)
     print(entry.id)
 
 
@@ -240,11 +258,28 @@ def _long_text(given: str | None, current: str, what: str) -> str:
     else:
         edited = edit_text(current, name=what.replace(" ", "-"))
         if edited is None:
-            raise ValidationError(f"the editor failed; nothing was changed ({what})")
+            raise ValidationError(f"the editor failed or was stopped; nothing was changed "
+                                  f"({what})")
         text = edited
     if not text.strip():
         raise ValidationError(f"the {what} was left empty; nothing was changed")
     return text
+
+
+@contextlib.contextmanager
+def _kept_if_refused(text: str, what: str) -> Iterator[None]:
+    """Text the user wrote in their editor is not lost when the board refuses it: it is kept
+    in a file, and the error says where."""
+    from tkanban.core.errors import ValidationError
+
+    try:
+        yield
+    except ValidationError as exc:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="tkanban-",
+                                         suffix=f"-{what.replace(' ', '-')}.md",
+                                         delete=False) as kept:
+            kept.write(text)
+        raise ValidationError(f"{exc}; your text is kept in {kept.name}", exc.field) from None
 
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
@@ -252,14 +287,17 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board import edit_card
     from tkanban.core.queries import get_card
 
+    written = args.description == EDIT and sys.stdin.isatty()
     if args.description in (EDIT, "-"):
         current = get_card(ctx.store, args.id).card.description
         given = "-" if args.description == "-" else None
         args.description = _long_text(given, current, "description")
 
-    card = edit_card(ctx.store, args.id, author=ctx.user, title=args.title,
-                     description=args.description, criteria=args.criteria,
-                     assignee=args.assignee, kind=args.kind, labels=args.label)
+    with (_kept_if_refused(args.description, "description") if written
+          else contextlib.nullcontext()):
+        card = edit_card(ctx.store, args.id, author=ctx.user, title=args.title,
+                         description=args.description, criteria=args.criteria,
+                         assignee=args.assignee, kind=args.kind, labels=args.label)
     out(f"#{card.id} {card.title} (version {card.version})")
 
 

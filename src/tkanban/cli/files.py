@@ -8,24 +8,43 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tkanban.cli.output import out
+from tkanban.cli.output import out, warn
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
 
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.transfer import dump, export_json, export_markdown
+    """The board as JSON or Markdown. On a damaged file, what still reads of it (the
+    README's rescue), with a warning for each part left out."""
+    from tkanban.core.errors import DamagedError
 
-    if args.format == "json":
-        boards = [args.board] if getattr(args, "board", None) else None
-        text = dump(export_json(ctx.store, boards))
-    else:
-        text = export_markdown(ctx.store, ctx.board, ctx.now)
+    try:
+        text = _export(ctx, args)
+    except DamagedError as exc:
+        if not isinstance(ctx.location, Path):
+            raise
+        from tkanban.core.salvage import open_salvaged
+
+        warn(f"{exc}; saving what still reads of it")
+        ctx.store.close()
+        ctx.store, report = open_salvaged(ctx.location, ctx.store.clock)
+        for line in report.lines():
+            warn(line)
+        text = _export(ctx, args)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def _export(ctx: Context, args: argparse.Namespace) -> str:
+    from tkanban.core.transfer import dump, export_json, export_markdown
+
+    if args.format == "json":
+        boards = [args.board] if getattr(args, "board", None) else None
+        return dump(export_json(ctx.store, boards))
+    return export_markdown(ctx.store, ctx.board, ctx.now)
 
 
 def read_export(source: str) -> Any:

@@ -18,3 +18,10 @@ def out_json(data: Any) -> None:
     from tkanban.core.text import json_safe
 
     sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+
+
+def warn(text: str) -> None:
+    """A warning on standard error, on one line, controls shown as marks."""
+    from tkanban.core.text import visible
+
+    print(f"tkanban: warning: {visible(text, multiline=False)}", file=sys.stderr)

@@ -45,6 +45,13 @@ def port(value: str) -> int:
     return found
 
 
+def sessions(value: str) -> int:
+    found = number(value)
+    if not 1 <= found <= 1000:
+        raise argparse.ArgumentTypeError(f"sessions from 1 to 1000, not {value!r}")
+    return found
+
+
 def seconds(value: str) -> float:
     """A positive number of seconds, at most a day."""
     try:
@@ -94,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "the board's setting, else 60)")
     parser.add_argument("--tracking-uri", metavar="URL", dest="board_tracking_uri",
                         help="the MLflow tracking server the open board syncs with")
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
+    # (the board as tkanban serve runs it for a browser tab: it starts no process)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     def command(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
@@ -308,12 +317,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("serve", "the board in a web browser (needs tkanban[serve])",
                 epilog="Every browser tab that opens the page runs the board as the user who "
-                "started the server, with the same keys and live refresh: anyone who can reach "
-                "the port acts as you. It listens on 127.0.0.1 only unless --host says "
-                "otherwise; put it behind a proxy with authentication to share it.")
+                "started the server, with the same keys and live refresh. The page opens only "
+                "with the token in the URL it prints (kept by the browser as a cookie), only "
+                "from its own origin, and only for the host names it serves: another web page "
+                "cannot drive it. No editor or other process is started by a served board. "
+                "It listens on 127.0.0.1 only unless --host says otherwise; whoever has the "
+                "URL acts as you, and over plain http the token crosses the network in clear: "
+                "put a proxy with TLS in front to share it.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=port, default=8000, help="port (default: 8000)")
+    p.add_argument("--token", metavar="TOKEN",
+                   help="the token the page needs (default: $TKANBAN_SERVE_TOKEN, else a new "
+                   "random one each start)")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="another host name the browser may use to reach it (the machine's "
+                   "name behind --host 0.0.0.0, say); repeat for more")
+    p.add_argument("--max-sessions", type=sessions, default=8, metavar="N",
+                   help="boards open in browsers at once, at most (default: 8)")
 
     command("demo", "fill a board with a realistic example")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from tkanban.cli.output import out
+from tkanban.cli.output import out, warn
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
@@ -18,6 +18,8 @@ def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
 
     link = link_run(ctx.store, args.id, args.ref, author=ctx.user,
                     tracking_uri=args.tracking_uri)
+    for problem in link.problems:
+        warn(f"{link.ref}: {problem}")
     out(f"#{args.id}: linked {link.ref} ({link.name}, {link.status.lower()}); "
          f"'tkanban sync {args.id}' writes its metrics into the log")
 
@@ -44,6 +46,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     for card_id in report.met:
         out(f"#{card_id}: every exit criterion is met now (tkanban outcome {card_id} "
              "validated)")
+    for warning in report.warnings:
+        warn(warning)
     for problem in report.problems:
         print(f"tkanban: {visible(problem, multiline=False)}", file=sys.stderr)
     if report.problems:

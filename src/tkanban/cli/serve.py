@@ -1,39 +1,59 @@
 """``tkanban serve``: the same board in a browser, through Textual's own web server
-(``textual-serve``, the ``serve`` extra). Each browser tab runs the board as the user who
-started the server."""
+(``textual-serve``, the ``serve`` extra), locked to the user who started it (``web``). Each
+browser tab runs the board as that user."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shlex
+import signal
 import sys
 from typing import TYPE_CHECKING
+
+from tkanban.cli.output import warn
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
 
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.errors import TkanbanError
+    from tkanban.core.errors import TkanbanError, ValidationError
     from tkanban.core.text import visible
 
     try:
-        from textual_serve.server import Server
+        from tkanban.web import GuardedServer, check_token, is_loopback, new_token
     except ImportError:
         raise TkanbanError("the board in a browser needs textual-serve: "
                            "pip install 'tkanban[serve]'") from None
+    given = args.token or os.environ.get("TKANBAN_SERVE_TOKEN")
+    try:
+        token = check_token(given) if given else new_token()
+    except ValueError as exc:
+        raise ValidationError(str(exc), "token") from None
     # where the board is and who you are go to each tab's board by the environment: a
     # server URL's password must not show in the process list
     os.environ.update(TKANBAN_DB=str(ctx.location), TKANBAN_USER=ctx.user)
-    command = [sys.executable, "-m", "tkanban", "--board", ctx.board]
+    command = [sys.executable, "-m", "tkanban", "--served", "--board", ctx.board]
     if getattr(args, "storage", None):
         command += ["--storage", args.storage]
-    url = f"http://{args.host}:{args.port}/"
-    print(visible(f"tkanban: serving board {ctx.board!r} of {ctx.store.label} at {url} — "
-                  f"whoever can reach this port acts as {ctx.user}; ctrl+c stops it",
-                  multiline=False), file=sys.stderr, flush=True)
+    server = GuardedServer(shlex.join(command), host=args.host, port=args.port, token=token,
+                           title=f"tkanban · {ctx.board}", allow_hosts=args.allow_host,
+                           max_sessions=args.max_sessions)
+    if not is_loopback(args.host):
+        warn(f"serving on {args.host}, beyond this machine: whoever has the URL acts as "
+             f"{ctx.user}, and over plain http its token crosses the network in clear (put a "
+             "proxy with TLS in front)")
+    print(visible(f"tkanban: serving board {ctx.board!r} of {ctx.store.label} as {ctx.user}; "
+                  f"open {server.open_url} (the token in it is the key: whoever has it acts "
+                  "as you); ctrl+c stops it", multiline=False), file=sys.stderr, flush=True)
     ctx.store.close()
-    server = Server(shlex.join(command), host=args.host, port=args.port,
-                    title=f"tkanban · {ctx.board}")
-    server.serve()
+    # nothing is written from here on: a signal ends the server as it would any server (the
+    # command line's own handlers wait for a write to finish, which would never come)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        server.serve()
+    except OSError as exc:
+        raise TkanbanError(f"cannot serve on {args.host}:{args.port} "
+                           f"({exc.strerror or exc})") from None

@@ -121,7 +121,7 @@ def ensure_board(store: Store, name: str = DEFAULT_BOARD) -> None:
     if board_exists(store, name):
         return
     if store.readonly:
-        raise NotFoundError(f"no board named {name!r} in this read-only file")
+        raise NotFoundError(f"no board named {name!r} in this read-only {store.noun}")
     with store.write() as session:
         if has_board(Store.session_sql(session), name):
             return

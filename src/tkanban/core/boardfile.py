@@ -9,16 +9,20 @@ interrupted write, as any SQLite client does on its first read where it may writ
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from tkanban import __version__
-from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
-from tkanban.core.schema import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER
+from tkanban.core.errors import (
+    BoardFileError,
+    DamagedError,
+    LockedError,
+    ReadOnlyError,
+    TkanbanError,
+)
+from tkanban.core.schema import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER, too_new
 
 LOCAL_BUSY_TIMEOUT = 5.0
 NETWORK_BUSY_TIMEOUT = 15.0
@@ -83,7 +87,7 @@ def translate(exc: BaseException, path: Path) -> TkanbanError:
     if "full" in text:
         return BoardFileError(f"the disk is full, nothing was changed: {path}")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return BoardFileError(f"the board file is damaged ({orig}): {path}")
+        return DamagedError(f"the board file is damaged ({orig}): {path}")
     if "unable to open" in text:
         return BoardFileError(f"cannot open the board file: {path}")
     return BoardFileError(f"board file error ({orig}): {path}")
@@ -96,18 +100,6 @@ def _writable(path: Path) -> bool:
     except OSError:
         return False
     return os.access(path, os.W_OK) and bool(stat.S_IMODE(mode) & 0o222)
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
-
-
-def _too_new(path: Path, schema: int, requires: str | None) -> BoardFileError:
-    written = (f"board schema {schema}; this tkanban reads up to {SCHEMA_VERSION}")
-    if requires and _version_tuple(requires) > _version_tuple(__version__):
-        return BoardFileError(f"this board needs tkanban >= {requires} (this is tkanban "
-                              f"{__version__}; {written}): {path}")
-    return BoardFileError(f"this board was written by a newer tkanban ({written}): {path}")
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
@@ -170,11 +162,11 @@ def check_file(path: Path) -> FileCheck:
                     row = conn.execute("SELECT value FROM meta WHERE key = 'requires'").fetchone()
                 except sqlite3.DatabaseError:
                     row = None
-                raise _too_new(path, schema, row[0] if row else None)
+                raise BoardFileError(f"{too_new(schema, row[0] if row else None)}: {path}")
             status = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
             if status != "ok":
                 detail = " ".join(status.replace("*", " ").split())
-                raise BoardFileError(f"the board file is damaged ({detail}): {path}")
+                raise DamagedError(f"the board file is damaged ({detail}): {path}")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         finally:
             conn.close()

@@ -23,6 +23,10 @@ class BoardFileError(TkanbanError):
     """The board file cannot be used: not a board, damaged, too new, locked."""
 
 
+class DamagedError(BoardFileError):
+    """The board file fails SQLite's checks: ``export`` saves what still reads of it."""
+
+
 class ReadOnlyError(TkanbanError):
     """A write was asked of a board opened read-only."""
 

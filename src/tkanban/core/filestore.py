@@ -34,7 +34,13 @@ from tkanban.core.boardfile import (
     sqlite_uri,
     translate,
 )
-from tkanban.core.errors import BoardFileError, LockedError, ReadOnlyError, TkanbanError
+from tkanban.core.errors import (
+    BoardFileError,
+    DamagedError,
+    LockedError,
+    ReadOnlyError,
+    TkanbanError,
+)
 from tkanban.core.schema import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -181,7 +187,7 @@ class FileStore(Store):
         problems = copy_database(conn, dest)
         if problems:
             dest.unlink(missing_ok=True)
-            raise BoardFileError(f"the board file is damaged ({problems[0]}), so it is not "
+            raise DamagedError(f"the board file is damaged ({problems[0]}), so it is not "
                                  f"upgraded: {self.path}")
         return dest
 

@@ -20,18 +20,19 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from tkanban import __version__
+from tkanban.core import net
 from tkanban.core.events import Event
 from tkanban.core.text import json_safe
 
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0
 """Seconds before the first retry of a failed delivery, and at most between two."""
+ANSWER_MAX = 65536
+"""Bytes of a webhook's answer read at most (only its status is used)."""
 
 Log = Callable[[str], None]
 
@@ -124,7 +125,9 @@ class CommandHook(Hook):
 
 class WebhookHook(Hook):
     """An HTTP POST of the event's JSON, or of ``{"text": …}`` for Slack and Mattermost
-    incoming webhooks (``slack``). Any 2xx answer delivers it."""
+    incoming webhooks (``slack``). Only a 2xx answer delivers it; a redirect is not followed
+    (a POST redirected elsewhere would arrive as a GET without its body) and fails like any
+    other answer. The whole request, answer included, must end within ``timeout``."""
 
     def __init__(self, url: str, form: str, timeout: float) -> None:
         try:
@@ -135,25 +138,30 @@ class WebhookHook(Hook):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not an http(s) URL: {url!r}")
         self.url, self.form, self.timeout = url, form, timeout
+        self.waits = net.Waits()
         # the path of a Slack webhook is its secret: logs show the host only
         self.label = f"webhook {parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
 
+    def close(self) -> None:
+        """End a request under way (the watcher stops)."""
+        self.waits.close()
+
     def deliver(self, event: Event) -> None:
         body = ({"text": slack_text(event)} if self.form == "slack" else event.to_json())
-        request = urllib.request.Request(
-            self.url, data=json.dumps(body, ensure_ascii=False).encode(), method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": f"tkanban/{__version__}",
-                     "X-Tkanban-Event": event.type, "X-Tkanban-Event-Id": str(event.id)})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                answer.read(65536)
-        except urllib.error.HTTPError as exc:
-            if 400 <= exc.code < 500 and exc.code not in (408, 425, 429):
-                raise Permanent(f"HTTP {exc.code} {exc.reason}") from None
-            raise RuntimeError(f"HTTP {exc.code} {exc.reason}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise RuntimeError(str(reason)) from None
+            net.request(self.url, method="POST",
+                        body=json.dumps(body, ensure_ascii=False).encode(),
+                        headers={"Content-Type": "application/json",
+                                 "User-Agent": f"tkanban/{__version__}",
+                                 "X-Tkanban-Event": event.type,
+                                 "X-Tkanban-Event-Id": str(event.id)},
+                        deadline=self.timeout, max_bytes=ANSWER_MAX, whole=False,
+                        waits=self.waits)
+        except net.NetError as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (
+                    408, 425, 429):
+                raise Permanent(str(exc)) from None
+            raise RuntimeError(str(exc)) from None
 
 
 @dataclass(order=True)

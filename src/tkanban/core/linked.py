@@ -49,3 +49,24 @@ def links_of(store: Store, board: str | None, card_id: int | None = None) -> lis
             args.append(card_id)
         rows = conn.execute(sql + " ORDER BY l.card_id, l.at, l.ref", args).fetchall()
     return [link_info(r) for r in rows]
+
+
+def criteria_metrics(store: Store, card_ids: list[int]) -> dict[int, set[str]]:
+    """The metric names each card's exit criteria name (a run with too many metrics keeps
+    these first)."""
+    from tkanban.core.errors import ValidationError
+    from tkanban.core.hypothesis import parse_criteria
+
+    if not card_ids:
+        return {}
+    marks = ", ".join("?" * len(card_ids))
+    with store.reading() as conn:
+        rows = conn.execute(f"SELECT id, criteria FROM card WHERE id IN ({marks})",
+                            card_ids).fetchall()
+    found: dict[int, set[str]] = {}
+    for card_id, text in rows:
+        try:
+            found[card_id] = {c.metric for c in parse_criteria(text or "")}
+        except ValidationError:
+            found[card_id] = set()
+    return found

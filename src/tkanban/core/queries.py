@@ -50,11 +50,12 @@ _CARD = ", ".join(CARD_COLUMNS)
 
 
 def no_board(name: str, names: Sequence[str]) -> NotFoundError:
-    """The error for a board missing from a file that holds the boards ``names``."""
+    """The error for a board missing from a file or database that holds the boards
+    ``names``."""
     if names:
-        return NotFoundError(f"no board named {name!r} in this file (boards here: "
+        return NotFoundError(f"no board named {name!r} here (boards here: "
                              f"{', '.join(names)}; choose one with --board)")
-    return NotFoundError(f"no board named {name!r} in this file (it holds no board yet)")
+    return NotFoundError(f"no board named {name!r} here (it holds no board yet)")
 
 
 def board_id(conn: Sql, name: str) -> int:
@@ -139,6 +140,17 @@ def has_board(conn: Sql, name: str) -> bool:
 def board_exists(store: Store, name: str) -> bool:
     with store.reading() as conn:
         return has_board(conn, name)
+
+
+def check_on_board(store: Store, card_id: int, board: str) -> None:
+    """Refuse a card of another board: a command told ``--board`` acts on that board's
+    cards only (card numbers are the file's or database's, shared by its boards)."""
+    with store.reading() as conn:
+        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
+                           "WHERE c.id = ?", (card_id,)).fetchone()
+    if row is not None and row[0] != board:
+        raise NotFoundError(f"no card #{card_id} on board {board!r} (#{card_id} is on board "
+                            f"{row[0]!r})")
 
 
 def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:

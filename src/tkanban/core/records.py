@@ -222,6 +222,8 @@ class LinkInfo:
     url: str
     metrics: dict[str, float]
     synced_at: float | None
+    problems: tuple[str, ...] = ()
+    """What was left out or cleaned of the tracker's answer when it was read (``link``)."""
 
     @property
     def source(self) -> str:

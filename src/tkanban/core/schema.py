@@ -15,6 +15,9 @@ from collections.abc import Callable
 from string import Template
 from typing import Any
 
+from tkanban import __version__
+from tkanban.core.errors import BoardFileError
+
 APPLICATION_ID = 0x746B616E  # "tkan"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -70,6 +73,35 @@ CREATE TABLE phase (
 """Schema 2: metrics get their own column, mentions are indexed, phases exist."""
 
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.\-]*)")
+
+
+def too_new(schema: int, requires: str | None) -> str:
+    """What to say of a board whose schema is newer than this tkanban reads: the version it
+    needs, when the board names one newer than this (a board only names the version that
+    last wrote it)."""
+    written = f"board schema {schema}; this tkanban reads up to {SCHEMA_VERSION}"
+    if requires and _version_tuple(requires) > _version_tuple(__version__):
+        return (f"this board needs tkanban >= {requires} (this is tkanban {__version__}; "
+                f"{written})")
+    return f"this board was written by a newer tkanban ({written})"
+
+
+def schema_number(value: str | None) -> int:
+    """The schema a board says it has (0 for none); a value that is no number is a damaged
+    board, said in one line."""
+    text = (value or "0").strip()
+    if not text.isdigit() or len(text) > 6:
+        raise BoardFileError(f"the board's schema mark is not a number ({text[:20]!r}); the "
+                             "database was changed by something other than tkanban")
+    return int(text)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+TRACKER_KINDS = ("link", "run")
+"""Log entries whose text is a tracker's (a run's name): they mention nobody."""
 
 
 def find_mentions(text: str) -> list[str]:

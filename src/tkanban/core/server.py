@@ -19,13 +19,14 @@ queries and writes are the file's (``schema``, ``queries``, ``board``); what dif
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from tkanban import __version__
 from tkanban.core.errors import (
@@ -35,7 +36,14 @@ from tkanban.core.errors import (
     TkanbanError,
     UncertainWriteError,
 )
-from tkanban.core.schema import SCHEMA_VERSION, TABLES, create_current, upgrade
+from tkanban.core.schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    create_current,
+    schema_number,
+    too_new,
+    upgrade,
+)
 from tkanban.core.storage import StorageInfo
 from tkanban.core.store import Rows, Store
 from tkanban.core.timebox import Clock
@@ -64,22 +72,60 @@ LISTEN_WAIT = 1.0
 query is sent)."""
 
 
+_USER = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^:@/?#\[\]]*)(:?)")
+_QUERY_PASSWORD = re.compile(r"(?i)([?&])password=[^&#]*&?")
+
+
+def _secret(url: str) -> tuple[str, str | None]:
+    """The URL without its password, and the password as written (None without one).
+
+    Read by hand rather than by ``urlsplit``, which takes a password holding an unencoded
+    ``/``, ``?`` or ``#`` for the start of the path and would leave it in a message: a
+    ``user:`` is followed by the password up to the URL's last ``@``. A URL with an ``@``
+    in its query loses more than its password here, never less."""
+    password: str | None = None
+    match = _USER.match(url)
+    if match and match.group(3):
+        rest = url[match.end():]
+        at = rest.rfind("@")
+        if at >= 0:
+            password = rest[:at]
+            url = f"{match.group(1)}{match.group(2)}@{rest[at + 1:]}"
+    found = _QUERY_PASSWORD.search(url)
+    if found:
+        password = password or found.group(0).split("=", 1)[1].rstrip("&")
+        url = (url[:found.start()] + found.group(1) + url[found.end():]).rstrip("?&")
+    return url, password or None
+
+
 def masked(url: str) -> str:
-    """The URL without its password (also one given as ``?password=``)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if k.lower() != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """The URL without its password (also one given as ``?password=``), however it is
+    written."""
+    return _secret(url)[0]
 
 
 def _password(url: str) -> str | None:
-    parts = urlsplit(url)
-    found = parts.password or dict(parse_qsl(parts.query)).get("password")
-    return found or None
+    return _secret(url)[1]
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line without the password, a URL that libpq would read otherwise
+    than it reads: a bad host or port, or a password holding an unencoded ``/ ? #``."""
+    label, password = _secret(url)
+    problem = split_password = None
+    try:
+        parts = urlsplit(url)
+        split_password = parts.password
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError as exc:
+        problem = str(exc)
+    if password and _QUERY_PASSWORD.search(url) is None and split_password != password:
+        raise BoardFileError("the password in the URL holds '/', '?' or '#' (or the URL is "
+                             f"malformed): write them as %2F, %3F and %23: {label}")
+    if problem:
+        if password:
+            problem = problem.replace(password, "****")
+        raise BoardFileError(f"not a valid postgresql:// URL ({problem}): {label}")
 
 
 @lru_cache(maxsize=256)
@@ -114,7 +160,10 @@ def _driver() -> Any:
 class ServerStore(Store):
     """The boards in one PostgreSQL database. Create with ``Store.open(url)``."""
 
+    noun = "database"
+
     def __init__(self, url: str, *, clock: Clock, readonly: bool = False) -> None:
+        check_url(url)
         self.psycopg = _driver()
         self.url = url
         self.label = masked(url)
@@ -188,11 +237,9 @@ class ServerStore(Store):
                             "('schema', ?), ('requires', ?)", (str(SCHEMA_VERSION), __version__))
                 return
             marks = self._marks(conn, present)
-            schema = int(marks.get("schema", "0") or 0)
+            schema = schema_number(marks.get("schema"))
             if schema > SCHEMA_VERSION:
-                raise BoardFileError(
-                    f"this board was written by a newer tkanban: it needs tkanban ≥ "
-                    f"{marks.get('requires', '?')} (this is {__version__}): {self.label}")
+                raise BoardFileError(f"{too_new(schema, marks.get('requires'))}: {self.label}")
             if schema < SCHEMA_VERSION:
                 if self.readonly:
                     raise ReadOnlyError(f"the board was written by an older tkanban; open it "
@@ -307,8 +354,8 @@ class ServerStore(Store):
             return cause
         state = getattr(cause, "sqlstate", None) or ""
         text = (str(cause).strip().splitlines() or [type(cause).__name__])[0].strip()
-        if self._password:
-            text = text.replace(self._password, "****")
+        for secret in {self._password, unquote(self._password or "")} - {None, ""}:
+            text = text.replace(str(secret), "****")
         low = text.lower()
         where = self.label
         if state in ("28P01", "28000") or "password authentication failed" in low \

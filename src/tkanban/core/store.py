@@ -58,6 +58,8 @@ class Store:
 
     label: str
     """Where the board is, fit to show (a server URL without its password)."""
+    noun = "file"
+    """What messages call the place the boards are in (``file``, ``database``)."""
     mode: str
     """What the status bar says of the storage (``local``, ``network (nfs)``, a server)."""
     readonly: bool

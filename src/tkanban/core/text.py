@@ -51,6 +51,25 @@ def clean(value: str, field: str, *, max_len: int, multiline: bool = False,
     return value
 
 
+def from_outside(value: str, max_len: int) -> str:
+    """Text a tracker, a forge or a file sent (a run's name, a status, a message), made to obey
+    the rules typed text obeys instead of being refused for them: normalised, on one line,
+    every character a terminal acts on shown as its visible mark (``visible``), at most
+    ``max_len`` characters (cut with ``…``). Whatever it returns, ``clean`` accepts."""
+    text = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", value))
+    text = " ".join(visible(text, multiline=False).split())
+    return text if len(text) <= max_len else text[:max_len - 1].rstrip() + "…"
+
+
+def metric_name(value: str) -> str | None:
+    """A metric name as the log takes it (up to 64 characters, no control characters), or
+    None: a name from outside that breaks the rules cannot be what a criterion names."""
+    try:
+        return clean(value, "metric name", max_len=64, required=True)
+    except ValidationError:
+        return None
+
+
 def clean_name(value: str, field: str = "user name") -> str:
     """A user or board name: letters, digits, ``_ . -``; used in ``@mentions``."""
     value = clean(value, field, max_len=NAME_MAX, required=True)

@@ -23,7 +23,7 @@ from tkanban.core.models import (
     RunLink,
 )
 from tkanban.core.queries import get_card, list_cards
-from tkanban.core.schema import SCHEMA_VERSION, find_mentions
+from tkanban.core.schema import SCHEMA_VERSION, TRACKER_KINDS, find_mentions
 from tkanban.core.store import Store
 from tkanban.core.text import json_safe, markdown
 from tkanban.core.timebox import format_duration, local_time
@@ -43,7 +43,7 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
         found = {b.name for b in rows}
         missing = [b for b in boards or [] if b not in found]
         if missing:
-            raise ValidationError(f"no board named {missing[0]!r} in this file")
+            raise ValidationError(f"no board named {missing[0]!r} in this {store.noun}")
         out = []
         for board in rows:
             cards = session.exec(
@@ -98,7 +98,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
             )
         replaced = [b.id or 0 for b in session.exec(
             select(Board).where(col(Board.name).in_([b.name for b in export.boards]))).all()]
-        _check_free_ids(session, export, replaced)
+        _check_free_ids(session, export, replaced, store.noun)
         for board_id in replaced:
             session.execute(delete(Phase).where(col(Phase.board_id) == board_id))
             session.execute(delete(Lane).where(col(Lane.board_id) == board_id))
@@ -123,7 +123,7 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
             if entries:
                 session.execute(insert(LogEntry), entries)
             mentions = [{"entry_id": e.id, "user": user} for e in record.log
-                        for user in find_mentions(e.text)]
+                        if e.kind not in TRACKER_KINDS for user in find_mentions(e.text)]
             if mentions:
                 session.execute(insert(Mention), mentions)
             if record.relations:
@@ -146,7 +146,8 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
     return counts
 
 
-def _check_free_ids(session: Session, export: Export, replaced: list[int]) -> None:
+def _check_free_ids(session: Session, export: Export, replaced: list[int],
+                    noun: str) -> None:
     """Lanes and phases keep their ids: none may belong to another board of this file."""
     for b, record in enumerate(export.boards):
         for field, model, ids in (("lanes", Lane, [row.id for row in record.lanes]),
@@ -157,7 +158,7 @@ def _check_free_ids(session: Session, export: Export, replaced: list[int]) -> No
                 if row_id in taken:
                     raise ValidationError(
                         f"boards[{b}].{field}[{i}].id: {row_id} is taken by another board in "
-                        "this file; import into a new file with --db NEW.db")
+                        f"this {noun}; import into a new {noun} with --db NEW")
 
 
 def export_markdown(store: Store, board: str, now: float) -> str:

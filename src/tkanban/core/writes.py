@@ -108,18 +108,21 @@ def _describe(entry: LogEntry) -> str:
 
 
 def _log(session: Session, card: Card, author: str, at: float, kind: str, text: str = "",
-         data: dict[str, Any] | None = None, metrics: dict[str, float] | None = None) -> LogEntry:
+         data: dict[str, Any] | None = None, metrics: dict[str, float] | None = None, *,
+         mentions: bool = True) -> LogEntry:
+    """Append an entry to the card's log; its ``@names`` mention users unless the text is a
+    tracker's (``mentions`` false: a run named ``@team`` pings nobody)."""
     entry = LogEntry(card_id=card.id or 0, author=author, at=at, kind=kind, text=text,
                      data=dumps(data or {}), metrics=dumps(metrics or {}))
     session.add(entry)
     session.flush()
-    mentions = find_mentions(text)
-    for user in mentions:
+    mentioned = find_mentions(text) if mentions else []
+    for user in mentioned:
         session.add(Mention(entry_id=entry.id or 0, user=user))
     card.log_count += 1
     card.changed_seq = _next_seq(session)
     extra: dict[str, Any] = {"entry": entry_info(
-        [getattr(entry, name) for name in ENTRY_COLUMNS], mentions).to_json()}
+        [getattr(entry, name) for name in ENTRY_COLUMNS], mentioned).to_json()}
     if kind == "move" and data:
         extra.update({"from": data.get("from"), "to": data.get("to")})
     _card_event(session, card, LOG_EVENTS[kind], author, at, extra)

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import os
 import signal
+import sys
 import threading
 from collections.abc import Awaitable
 
@@ -106,6 +107,9 @@ class TkanbanApp(App[None]):
             self.board_screen.preset(snapshot, self.clock())
 
     async def on_mount(self) -> None:
+        net = sys.modules.get("tkanban.core.net")
+        if net is not None:  # an earlier board in this process quit
+            net.PROCESS.reopen()
         if self.board_screen.snapshot is None:
             await self.control.serial(self.control.reload)
         if self.rings.heard is None:  # what happened before the board opened rings not
@@ -195,6 +199,7 @@ class TkanbanApp(App[None]):
         """SIGTERM, or SIGHUP from a closed terminal or a dropped SSH session: let the write in
         flight finish (it commits or rolls back whole), then leave, restoring the terminal."""
         pending = [w for w in self.workers if w.group == "db" and not w.is_finished]
+        _end_network_waits()
 
         async def stop() -> None:
             try:
@@ -449,7 +454,9 @@ class TkanbanApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit once the changes already on screen are in the file: a move is drawn before it
-        is written, and quitting at once used to drop it. Quitting again does not wait."""
+        is written, and quitting at once used to drop it. Quitting again does not wait. What
+        the workers wait for outside (a tracker) is ended at once."""
+        _end_network_waits()
         pending = [w for w in self.workers if w.group == "db" and not w.is_finished]
         if not pending or self._quitting:
             self.exit()
@@ -466,9 +473,16 @@ class TkanbanApp(App[None]):
         self.store.close()
 
 
+def _end_network_waits() -> None:
+    """End the requests the background sync has under way (a slow tracker must not keep the
+    board from quitting), if it has loaded the network module at all."""
+    net = sys.modules.get("tkanban.core.net")
+    if net is not None:
+        net.PROCESS.close()
+
+
 def _terminal_gone() -> bool:
     """Whether the terminal the app draws on has hung up (closed window, dropped SSH)."""
-    import sys
     import termios
 
     stream = sys.__stderr__  # where Textual draws

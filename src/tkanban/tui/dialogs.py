@@ -28,7 +28,7 @@ from tkanban.core.hypothesis import (
     parse_metrics,
 )
 from tkanban.core.records import CardInfo, LaneInfo
-from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_labels
+from tkanban.core.text import LINE_MAX, TITLE_MAX, clean, clean_labels, visible
 from tkanban.core.timebox import format_duration, parse_duration
 from tkanban.tui.messages import ReloadCardForm
 from tkanban.tui.render import literal
@@ -167,8 +167,9 @@ class Form(ModalScreen[bool]):
 
     def action_editor(self) -> None:
         """The focused multi-line field (else the form's first) in the user's editor, with
-        the app suspended meanwhile; a failed or emptied edit changes nothing."""
-        from tkanban.editor import edit_text
+        the app suspended meanwhile; a failed, stopped or emptied edit changes nothing, and
+        what the editor wrote stays in the field even if saving then refuses it."""
+        from tkanban.editor import EditorError, edit_text
 
         focused = self.focused
         area = focused if isinstance(focused, TextArea) else next(iter(self.query(TextArea)),
@@ -177,13 +178,19 @@ class Form(ModalScreen[bool]):
             self.notify("ctrl+e edits a multi-line field; this form has none", timeout=3)
             return
         try:
-            with self.app.suspend():
+            try:
+                with self.app.suspend():
+                    edited = edit_text(area.text)
+            except SuspendNotSupported:  # no terminal to hand over (a test)
                 edited = edit_text(area.text)
-        except SuspendNotSupported:  # no terminal to hand over (a test, a web session)
-            edited = edit_text(area.text)
+        except EditorError as exc:
+            self.notify(visible(str(exc), multiline=False), markup=False, severity="warning",
+                        timeout=6)
+            return
         if edited is None or not edited.strip():
-            self.notify("the editor failed or left the text empty; the field is unchanged",
-                        severity="warning", timeout=5)
+            self.notify("the editor failed, was stopped, or left the text empty; the field "
+                        "is unchanged", severity="warning", timeout=5)
+            area.focus()
             return
         area.text = edited.rstrip("\n")
         area.focus()

@@ -17,11 +17,17 @@ from tkanban.tui.app import TkanbanApp
 
 def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
               config: Config | None = None, sync_interval: float | None = None,
-              tracking_uri: str | None = None) -> int:
+              tracking_uri: str | None = None, served: bool = False) -> int:
     """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
     it are one line on stderr, exit 1. A missing file or board is created, and the board says
-    so."""
+    so. A board ``served`` to a browser (``tkanban serve``) starts no process: no editor."""
     from tkanban.paths import default_db_path
+
+    if served:
+        from tkanban.editor import forbid
+
+        forbid("no editor in a board served to a browser: it would run on the serving "
+               "machine; write the text in the field")
 
     config = config or Config()
     if db == default_db_path():

@@ -31,6 +31,8 @@ class Syncer:
         """Why the last sync could not read every run (shown on the bar)."""
         self.syncs = 0
         self.running = False
+        self._warned: set[str] = set()
+        """What a run's answer had left out or cleaned, said once each."""
         self._idle_at: int | None = None
         """The board's change number when it last had nothing to sync."""
 
@@ -100,6 +102,11 @@ class Syncer:
             self.app.show_note()
         if report is None:
             return
+        for warning in report.warnings:
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self.app.notify(visible(warning, multiline=False), severity="warning",
+                                markup=False, timeout=8)
         for card_id in report.met:
             self.app.board_screen.render_cache.met.add(card_id)
             self.app.notify(f"#{card_id}: a run meets every exit criterion — record the "
