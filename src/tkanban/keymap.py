@@ -126,7 +126,7 @@ ACTIONS: tuple[Action, ...] = (
     _action("clear-filter", "escape", "escape", "close the open pane or dialog; clear the filter",
             "clear_filter", BOARD),
     _action("close-card", "escape,q", "", "back to the board", "close", CARD, footer=True),
-    _action("quit", "q", "q", "quit", "app.quit", BOARD, PALETTE, footer=True),
+    _action("quit", "q,ctrl+c", "q / ctrl+c", "quit", "app.quit", BOARD, PALETTE, footer=True),
     _action("palette", "", "ctrl+p", "command palette", "", ),
 )
 

@@ -112,20 +112,17 @@ def check_url(url: str) -> None:
     """Refuse, in one line without the password, a URL that libpq would read otherwise
     than it reads: a bad host or port, or a password holding an unencoded ``/ ? #``."""
     label, password = _secret(url)
-    problem = split_password = None
     try:
         parts = urlsplit(url)
-        split_password = parts.password
+    except ValueError as exc:
+        raise BoardFileError(f"not a valid postgresql:// URL ({exc}): {label}") from None
+    if password and _QUERY_PASSWORD.search(url) is None and parts.password != password:
+        raise BoardFileError("the password in the URL holds '/', '?' or '#': write them as "
+                             f"%2F, %3F and %23: {label}")
+    try:
         parts.port  # noqa: B018 - a bad port raises here
     except ValueError as exc:
-        problem = str(exc)
-    if password and _QUERY_PASSWORD.search(url) is None and split_password != password:
-        raise BoardFileError("the password in the URL holds '/', '?' or '#' (or the URL is "
-                             f"malformed): write them as %2F, %3F and %23: {label}")
-    if problem:
-        if password:
-            problem = problem.replace(password, "****")
-        raise BoardFileError(f"not a valid postgresql:// URL ({problem}): {label}")
+        raise BoardFileError(f"not a valid postgresql:// URL ({exc}): {label}") from None
 
 
 @lru_cache(maxsize=256)

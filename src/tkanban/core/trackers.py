@@ -432,6 +432,12 @@ def read_dvclive(path: str, keep: Collection[str] = ()) -> RunState:
         _flatten(data, "", found)
     except ValueError as exc:
         raise ValidationError(f"{file} is not a metrics file: {exc}", "ref") from None
+    for key, value in found.items():  # a file of numbers, or not a metrics file at all
+        if _number(value) is None:
+            what = "is out of range" if isinstance(value, int | float) and not isinstance(
+                value, bool) else "is not a number"
+            raise ValidationError(f"{file} is not a metrics file: {from_outside(key, 40)!r} "
+                                  f"{what}", "ref")
     problems: list[str] = []
     bad: dict[str, int] = {}
     metrics = dict(kept for key, value in found.items()

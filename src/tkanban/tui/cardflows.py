@@ -141,7 +141,7 @@ class CardTies(FlowsBase):
                 self.app.notify(f"#{card.id}: unlinked {ref}", timeout=4)
                 return
             made = await self.control.write(link_run, card.id, values["ref"], author=user,
-                                            tracking_uri=uri, focus_id=card.id)
+                                            tracking_uri=uri, focus_id=card.id, quiet=True)
             self._record(f"link {made.ref} to #{card.id}", card.id, None, unlink(made.ref),
                          link(made.ref))
             self.app.notify(f"#{card.id}: linked {made.name}; syncing its numbers", timeout=4)

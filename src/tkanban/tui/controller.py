@@ -161,12 +161,15 @@ class BoardController:
 
     # --- running core calls ------------------------------------------------------------------
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(store, ...)`` in a thread; while the file is locked, say so and retry."""
+    async def call(self, fn: Callable[..., T], *args: Any, quiet: bool = False,
+                   **kwargs: Any) -> T:
+        """Run ``fn(store, ...)`` in a thread; while the file is locked, say so and retry.
+        ``quiet``: a call that is slow for another reason (a tracker's answer) does not
+        say the board file is locked."""
         while True:
             task = asyncio.ensure_future(asyncio.to_thread(fn, self.store, *args, **kwargs))
             done, _ = await asyncio.wait({task}, timeout=WAIT_NOTICE_AFTER)
-            if not done:
+            if not done and not quiet:
                 self._set_waiting(True)
             try:
                 result = await task

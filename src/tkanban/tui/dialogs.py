@@ -8,6 +8,7 @@ to reload or to re-apply on top); the form closes only when the save went throug
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -68,6 +69,10 @@ Form {
 """
 
 
+_FIELD_ID = re.compile(r"^[A-Za-z_][\w-]*$")
+"""What a field's widget id looks like."""
+
+
 def row(label: str, widget: Widget) -> Horizontal:
     """A labelled field on one line."""
     return Horizontal(Label(label), widget, classes="row")
@@ -111,14 +116,21 @@ class Form(ModalScreen[bool]):
                 yield Button("Cancel esc", id="cancel", compact=True)
 
     def error(self, field: str | None, message: str) -> None:
-        """Show ``message`` next to ``field`` (or at the bottom)."""
-        target = self.query(f"#error-{field}").first(Static) if field and self.query(
-            f"#error-{field}") else self.query_one("#error-form", Static)
+        """Show ``message`` next to ``field`` (or at the bottom, for a field this form does
+        not have: the core names fields in words, such as ``log entry``)."""
+        shown = self._field(field)
+        target = (self.query(f"#error-{shown}").first(Static) if shown
+                  else self.query_one("#error-form", Static))
         target.update(literal(message))
         target.disabled = not message
-        widget = self.query(f"#{field}")
-        if field and widget:
-            widget.first().set_class(bool(message), "-invalid")
+        if shown and self.query(f"#{shown}"):
+            self.query(f"#{shown}").first().set_class(bool(message), "-invalid")
+
+    def _field(self, field: str | None) -> str | None:
+        """``field`` if this form has an error line for it."""
+        if not field or not _FIELD_ID.match(field):
+            return None
+        return field if self.query(f"#error-{field}") else None
 
     def clear_errors(self) -> None:
         for error in self.query(".error").results(Static):
@@ -150,7 +162,7 @@ class Form(ModalScreen[bool]):
             self.on_conflict(exc)
             return
         except ValidationError as exc:
-            self.error(exc.field if self.query(f"#error-{exc.field}") else None, str(exc))
+            self.error(exc.field, str(exc))
             return
         except TkanbanError as exc:
             self.error(None, f"{exc} — your input is kept; try again")

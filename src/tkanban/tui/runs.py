@@ -85,7 +85,7 @@ class Syncer:
         report: SyncReport | None = None
         try:
             report = await control.call(sync, control.board, tracking_uri=self.tracking_uri,
-                                        criteria_met=criteria_met)
+                                        criteria_met=criteria_met, quiet=True)
             problems = report.problems
         except TkanbanError as exc:
             problems = [str(exc)]
