@@ -91,8 +91,8 @@ def test_a_newer_schema_is_refused(pg_server: PgServer) -> None:
     ok(run_cli("add", "first", db=url))
     pg_server.psql("UPDATE meta SET value = '99' WHERE key = 'schema'; "
                    "UPDATE meta SET value = '9.1' WHERE key = 'requires'", name)
-    one_line_error(run_cli("list", db=url), "needs tkanban ≥ 9.1")
-    one_line_error(run_cli("add", "second", db=url), "needs tkanban ≥ 9.1")
+    one_line_error(run_cli("list", db=url), "needs tkanban >= 9.1")
+    one_line_error(run_cli("add", "second", db=url), "needs tkanban >= 9.1")
 
 
 def test_another_applications_tables_are_left_untouched(pg_server: PgServer) -> None:
