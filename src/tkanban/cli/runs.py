@@ -48,11 +48,13 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
              "validated)")
     for warning in report.warnings:
         warn(warning)
+    if len(report.problems) == 1:
+        raise TkanbanError(report.problems[0])
     for problem in report.problems:
         print(f"tkanban: {visible(problem, multiline=False)}", file=sys.stderr)
     if report.problems:
-        raise TkanbanError(f"{plural(len(report.problems), 'run')} could not be read; the "
-                           "others are synced")
+        raise TkanbanError(f"{plural(len(report.problems), 'problem')}; what could be read is "
+                           "synced")
 
 
 def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
