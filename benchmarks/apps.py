@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tkanban.core.board import ensure_board
-from tkanban.core.store import Store
+from tkanban.core.board.cards import ensure_board
+from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
 
 

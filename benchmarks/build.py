@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tkanban.core.models import LANES
-from tkanban.core.schema import SCHEMA_VERSION
-from tkanban.core.store import Store
-from tkanban.core.transfer import FORMAT, FORMAT_VERSION, import_json
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.schema import SCHEMA_VERSION
+from tkanban.core.storage.tables import LANES
+from tkanban.core.transfer.backup import FORMAT, FORMAT_VERSION, import_json
 
 NOW = 1_795_000_000.0
 SHARE = {"todo": 0.10, "test-hypothesis": 0.03, "review-hypothesis": 0.01,

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from benchmarks.__main__ import QUIT, first_paint, idle_cpu, list_json, pct, start
 from benchmarks.build import NOW, board_data
-from tkanban.core import board as ops
-from tkanban.core.store import Store
-from tkanban.core.transfer import import_json
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
+from tkanban.core.transfer.backup import import_json
 
 CARDS = 1_000
 

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tkanban.core.board import ensure_board
+from tkanban.core.board.cards import ensure_board
 from tkanban.core.demo import DEMO_RUNS, fill_demo
-from tkanban.core.store import Store
+from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
 
 NOW = 1_795_000_000.0  # a fixed moment, so the countdowns in the images never change
@@ -54,9 +54,9 @@ def report_png(folder: Path) -> None:
     import shutil
     import subprocess
 
-    from tkanban.core.queries import history, phase_refs
-    from tkanban.core.report import retro_html
-    from tkanban.core.retro import compute, current_month
+    from tkanban.core.board.reads import history, phase_refs
+    from tkanban.core.retro.figures import compute, current_month
+    from tkanban.core.retro.html import retro_html
 
     browser = shutil.which("chromium")
     if browser is None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core.board import ensure_board
-from tkanban.core.store import Store
+from tkanban.core.board.cards import ensure_board
+from tkanban.core.storage.base import Store
 
 from . import pgserver
 

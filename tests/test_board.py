@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
-from tkanban.core.store import Store
-from tkanban.core.timebox import parse_duration
+from tkanban.core.model.timebox import parse_duration
+from tkanban.core.storage.base import Store
 
 from .conftest import StepClock
 

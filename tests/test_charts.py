@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tkanban.core.store import Store
+from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
-from tkanban.tui.detail import CardScreen
-from tkanban.tui.retro import RetroScreen
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.retro import RetroScreen
 
 from .conftest import StepClock
 from .screen import screen_text
@@ -75,14 +75,14 @@ async def test_the_retro_draws_each_chart(history_board: Store,  # noqa: F811
 
 def test_the_html_report_in_a_real_browser(history_board: Store,  # noqa: F811
                                            clock: StepClock, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tkanban.core.queries import history, phase_refs
-    from tkanban.core.report import retro_html
-    from tkanban.core.retro import compute
+    from tkanban.core.board.reads import history, phase_refs
+    from tkanban.core.retro.figures import compute
+    from tkanban.core.retro.html import retro_html
 
     from .browser import browser_page
 
     ops_title = "<script>alert(1)</script> & [b]x[/b]"
-    from tkanban.core import board as ops
+    from tkanban.core.board import cards as ops
 
     ops.edit_card(history_board, 2, author="ann", title=ops_title)
     cards, lanes = history(history_board, "main")

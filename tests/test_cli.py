@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core.schema import SCHEMA_VERSION
+from tkanban.core.storage.schema import SCHEMA_VERSION
 
 from .conftest import run_cli
 

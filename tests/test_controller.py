@@ -9,10 +9,10 @@ import threading
 from collections.abc import Awaitable
 from pathlib import Path
 
-from tkanban.core import board as ops
-from tkanban.core.records import BoardSnapshot, CardInfo, LaneInfo
-from tkanban.core.store import Store
-from tkanban.tui.controller import BoardController
+from tkanban.core.board import cards as ops
+from tkanban.core.model.records import BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.storage.base import Store
+from tkanban.tui.control.controller import BoardController
 
 from .conftest import StepClock
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core import events as ev
-from tkanban.core.blocked import block_card, unblock_card
-from tkanban.core.phase import end_phase, start_phase
-from tkanban.core.relations import relate, unrelate
-from tkanban.core.runs import link_run, sync_one, unlink_run
-from tkanban.core.store import Store
-from tkanban.core.undo import restore_card, strike_entry
+from tkanban.core.board import cards as ops
+from tkanban.core.board.blocked import block_card, unblock_card
+from tkanban.core.board.phases import end_phase, start_phase
+from tkanban.core.board.relations import relate, unrelate
+from tkanban.core.board.undo import restore_card, strike_entry
+from tkanban.core.events import changes as ev
+from tkanban.core.runs.sync import link_run, sync_one, unlink_run
+from tkanban.core.storage.base import Store
 
 from .conftest import StepClock, run_cli, tkanban_exe
 
@@ -371,7 +371,7 @@ async def test_the_board_rings_for_what_concerns_you(store: Store, clock: StepCl
 
 
 def test_how_the_terminal_is_asked_to_notify() -> None:
-    from tkanban.tui.rings import terminal_sequence
+    from tkanban.tui.control.rings import terminal_sequence
 
     assert terminal_sequence("tkanban", "hi", {"TERM_PROGRAM": "iTerm.app"}) == \
         "\x1b]9;tkanban: hi\a"
@@ -399,7 +399,7 @@ def test_a_stopped_watcher_takes_its_running_hook_with_it(db: Path | str,
 
 
 def test_undo_and_restore_into_a_full_lane_say_so(store: Store) -> None:
-    from tkanban.core.undo import CardState, put_card
+    from tkanban.core.board.undo import CardState, put_card
 
     a = ops.add_card(store, "main", "a", author="ann", lane="test-hypothesis")
     b = ops.add_card(store, "main", "b", author="ann", lane="review-hypothesis")

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
 
 from .conftest import run_cli
 
 WORKER = textwrap.dedent("""
     import sys
-    from tkanban.core import board as ops
-    from tkanban.core.store import Store
+    from tkanban.core.board import cards as ops
+    from tkanban.core.storage.base import Store
 
     where, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = Store.open(where)

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core.boardfile import has_hot_journal
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.filecheck import has_hot_journal
 
 from .conftest import run_cli
 
 FORK_SERVER = textwrap.dedent("""
     import json, os, sys
     from tkanban import cli
-    import tkanban.core.board, tkanban.core.exchange, tkanban.core.transfer  # noqa: F401
+    import tkanban.core.board.cards, tkanban.core.transfer.backup  # noqa: F401
     import psycopg, sqlalchemy.dialects.postgresql.psycopg  # noqa: F401  (the server's driver)
 
     for line in sys.stdin:

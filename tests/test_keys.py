@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.config import load_config
-from tkanban.core.store import Store
-from tkanban.keymap import ACTIONS
-from tkanban.tui.help import HelpScreen
+from tkanban.core.storage.base import Store
+from tkanban.tui.screens.help import HelpScreen
+from tkanban.user.config import load_config
+from tkanban.user.keys import ACTIONS
 
 from .conftest import run_cli
 from .screen import screen_text

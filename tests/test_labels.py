@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core import queries as q
-from tkanban.core.blocked import block_card, unblock_card
+from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.board.blocked import block_card, unblock_card
+from tkanban.core.board.phases import phase_refs
 from tkanban.core.errors import ConflictError, ValidationError
-from tkanban.core.filters import parse_filter
-from tkanban.core.phase import phase_refs
-from tkanban.core.retro import compute
-from tkanban.core.store import Store
+from tkanban.core.model.filters import parse_filter
+from tkanban.core.retro.figures import compute
+from tkanban.core.storage.base import Store
 
 from .conftest import StepClock, run_cli
 from .screen import screen_lines, screen_text
@@ -173,8 +173,8 @@ async def test_labels_in_the_card_form(store: Store) -> None:
 def test_a_server_at_schema_3_is_upgraded(pg_server) -> None:  # type: ignore[no-untyped-def]
     import psycopg
 
-    from tkanban.core.schema import BASE, BASE_VERSION, SCHEMA_VERSION
-    from tkanban.core.server import PG_WORDS
+    from tkanban.core.storage.postgres import PG_WORDS
+    from tkanban.core.storage.schema import BASE, BASE_VERSION, SCHEMA_VERSION
 
     name = pg_server.new_database()
     url = pg_server.url(name)

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core import queries as q
-from tkanban.core.events import Event
-from tkanban.core.hooks import WebhookHook
-from tkanban.core.runs import link_run, sync
-from tkanban.core.store import Store
-from tkanban.core.transfer import dump, export_json, import_json
+from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.events.changes import Event
+from tkanban.core.events.hooks import WebhookHook
+from tkanban.core.runs.sync import link_run, sync
+from tkanban.core.storage.base import Store
+from tkanban.core.transfer.backup import dump, export_json, import_json
 
 from .conftest import run_cli, tkanban_exe
 from .scripted import Reply, Scripted, json_reply, mlflow_run, trickling
@@ -324,7 +324,7 @@ def test_schema_marks_on_a_server_are_one_line(pg_server: Any) -> None:
 # --- editor and config --------------------------------------------------------------------------
 
 def test_a_bad_editor_is_one_line(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tkanban.editor import EditorError, edit_text
+    from tkanban.user.editor import EditorError, edit_text
 
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", 'vim "x')
@@ -350,7 +350,7 @@ def test_a_config_nested_too_deep_is_a_warning(db_path: Path, isolated_home: Pat
 
 async def test_text_refused_after_editing_stays_in_the_form(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tkanban.tui.dialogs import LogForm
+    from tkanban.tui.forms.dialogs import LogForm
 
     from .screen import screen_text
     from .test_tui import board, press, seed
@@ -376,7 +376,7 @@ async def test_text_refused_after_editing_stays_in_the_form(
 @pytest.mark.parametrize("command", ['vim "x', "/nonexistent/editor"])
 async def test_a_bad_editor_in_the_board_is_a_notice(
         store: Store, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
-    from tkanban.tui.dialogs import LogForm
+    from tkanban.tui.forms.dialogs import LogForm
 
     from .screen import screen_text
     from .test_tui import board, press, seed

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
 from tkanban.core.demo import fill_demo
-from tkanban.core.store import Store
-from tkanban.tui.confirm import ConfirmDialog
-from tkanban.tui.detail import CardScreen
-from tkanban.tui.dialogs import CardForm, TimeboxForm
+from tkanban.core.storage.base import Store
+from tkanban.tui.forms.dialogs import CardForm, TimeboxForm
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.confirm import ConfirmDialog
 
 from .conftest import StepClock, run_cli
 from .screen import screen_lines, screen_text
@@ -98,7 +98,7 @@ def test_counts_are_worded_for_one_and_many(db_path, tmp_path) -> None:
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_bar_keeps_who_where_and_help_in_view(store: Store, clock: StepClock,
                                                         size: tuple[int, int]) -> None:
-    from tkanban.core.phase import start_phase
+    from tkanban.core.board.phases import start_phase
 
     fill_demo(store, "main")
     start_phase(store, "main", "Proof of concept for the claims team", 7 * 86400, "AUC > 0.8",
@@ -156,7 +156,7 @@ def test_log_reads_standard_input_and_the_editor(db_path, tmp_path) -> None:
 @pytest.mark.parametrize("script", ["rewrite", "fail"])
 async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
         store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
-    from tkanban.tui.dialogs import LogForm
+    from tkanban.tui.forms.dialogs import LogForm
 
     editor = tmp_path / "editor.sh"
     body = ('printf "from the editor\\nline two\\n" > "$1"' if script == "rewrite"
@@ -195,7 +195,7 @@ def test_restore_from_the_command_line(db_path) -> None:
 
 
 async def test_archived_cards_open_and_restore_in_the_board(store: Store) -> None:
-    from tkanban.tui.archive import ArchivedScreen
+    from tkanban.tui.screens.archive import ArchivedScreen
 
     first, second = seed(store, "first", "second")
     ops.move_card(store, first, "test-hypothesis", author="ann")
@@ -231,8 +231,8 @@ async def test_the_user_filter_finds_cards_whose_log_mentions_them(store: Store)
 def test_cards_mentioning_feeds_the_user_filter(store: Store) -> None:
     from dataclasses import replace
 
-    from tkanban.core.filters import parse_filter
-    from tkanban.core.queries import cards_mentioning
+    from tkanban.core.board.reads import cards_mentioning
+    from tkanban.core.model.filters import parse_filter
 
     asked = ops.add_card(store, "main", "asks bob", author="ann")
     ops.add_log(store, asked.id, "@Bob please look", author="ann")

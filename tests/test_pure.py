@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from tkanban.core.errors import ValidationError
-from tkanban.core.hypothesis import (
+from tkanban.core.model.criteria import (
     evaluate,
     parse_criteria,
     parse_metric,
     parse_metrics,
     suggests_validated,
 )
-from tkanban.core.schema import find_mentions
-from tkanban.core.text import clean, visible
-from tkanban.core.timebox import countdown, format_duration, parse_duration, short_left
+from tkanban.core.model.text import clean, visible
+from tkanban.core.model.timebox import countdown, format_duration, parse_duration, short_left
+from tkanban.core.storage.schema import find_mentions
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_visible_neutralises_escapes() -> None:
 
 
 def _card(card_id: int, box: int | None, start: float | None, stop: float | None = None):
-    from tkanban.core.records import CardInfo
+    from tkanban.core.model.records import CardInfo
     return CardInfo(id=card_id, title=f"c{card_id}", kind="task", lane="Test hypothesis",
                     lane_slug="test-hypothesis", lane_number=2, position=card_id,
                     outcome=None, conclusion="", description="", criteria="",
@@ -110,7 +110,7 @@ def _card(card_id: int, box: int | None, start: float | None, stop: float | None
 
 
 def test_overdue_cards_match_each_cards_own_answer() -> None:
-    from tkanban.core.records import BoardSnapshot, LaneCards, LaneInfo
+    from tkanban.core.model.records import BoardSnapshot, LaneCards, LaneInfo
     lane = LaneInfo(id=2, name="Test hypothesis", slug="test-hypothesis", number=2,
                     wip_limit=None)
     cards = [_card(1, 100, 0.0), _card(2, 50, 0.0), _card(3, None, 0.0),

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core import queries as q
+from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.board.relations import relate, unrelate
 from tkanban.core.errors import NotFoundError, ValidationError
-from tkanban.core.filters import parse_filter
-from tkanban.core.relations import relate, unrelate
-from tkanban.core.store import Store
-from tkanban.tui.detail import CardScreen
+from tkanban.core.model.filters import parse_filter
+from tkanban.core.storage.base import Store
+from tkanban.tui.screens.card import CardScreen
 
 from .conftest import run_cli
 from .screen import poll_until, screen_lines, screen_text

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tkanban.core import board as ops
-from tkanban.core.phase import running_phase, start_phase
-from tkanban.core.store import Store
-from tkanban.tui.detail import CardScreen
-from tkanban.tui.dialogs import PhaseForm, WipForm
-from tkanban.tui.help import MentionsScreen
-from tkanban.tui.retro import RetroScreen
+from tkanban.core.board import cards as ops
+from tkanban.core.board.phases import running_phase, start_phase
+from tkanban.core.storage.base import Store
+from tkanban.tui.forms.dialogs import PhaseForm, WipForm
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.help import MentionsScreen
+from tkanban.tui.screens.retro import RetroScreen
 
 from .conftest import StepClock, run_cli
 from .screen import screen_lines, screen_text

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
+from tkanban.core.board.phases import end_phase, phase_refs, start_phase
 from tkanban.core.errors import ValidationError
-from tkanban.core.phase import end_phase, phase_refs, start_phase
-from tkanban.core.retro import compute, parse_month, percentile
-from tkanban.core.store import Store
+from tkanban.core.retro.figures import compute, parse_month, percentile
+from tkanban.core.storage.base import Store
 
 from .conftest import StepClock, run_cli
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core import queries as q
+from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.errors import TkanbanError, ValidationError
-from tkanban.core.linked import links_of
-from tkanban.core.runs import link_run, set_tracking_uri, sync, unlink_run
-from tkanban.core.store import Store
+from tkanban.core.runs.links import links_of
+from tkanban.core.runs.sync import link_run, set_tracking_uri, sync, unlink_run
+from tkanban.core.storage.base import Store
 
 from .conftest import run_cli
 from .mlflowserver import MlflowServer
@@ -213,7 +213,7 @@ def test_no_tracker_is_imported_for_a_board_without_runs(db_path: Path) -> None:
     ok(run_cli("add", "x", db=db_path))
     code = ("import sys; from tkanban.cli import main; main(['--db', sys.argv[1], 'show', '1']); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'mlflow') "
-            "or m in ('urllib.request', 'http.client', 'tkanban.core.trackers')))")
+            "or m in ('urllib.request', 'http.client', 'tkanban.core.runs.trackers')))")
     result = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True,
                             text=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stderr
@@ -233,7 +233,7 @@ async def test_the_board_links_and_syncs_runs_in_the_background(
     import asyncio
 
     from tkanban.tui.app import TkanbanApp
-    from tkanban.tui.detail import CardScreen
+    from tkanban.tui.screens.card import CardScreen
 
     from .screen import screen_lines, screen_text
     from .test_tui import press, settle

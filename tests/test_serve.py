@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tkanban.core.queries import get_card
-from tkanban.core.store import Store
+from tkanban.core.board.reads import get_card
+from tkanban.core.storage.base import Store
 
 from .browser import browser_page
 from .conftest import run_cli, tkanban_exe

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core.schema import SCHEMA_VERSION, TABLES
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.schema import SCHEMA_VERSION, TABLES
 
 from .conftest import run_cli
 from .pgserver import PASSWORD, USER, PgServer

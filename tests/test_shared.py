@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
 
 from .conftest import run_cli
 from .screen import poll_until, screen_lines, screen_text

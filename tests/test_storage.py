@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
 from tkanban.core.errors import ReadOnlyError
-from tkanban.core.storage import detect, parse_mountinfo
-from tkanban.core.store import Store
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.mounts import detect, parse_mountinfo
 
 MOUNTINFO = """\
 22 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw
@@ -84,7 +84,7 @@ def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.Monke
     store.close()
     point = str(db_path.parent)
     table = f"50 22 0:50 / {point} rw shared:1 - nfs nas:/v rw,vers=3,nolock\n"
-    import tkanban.core.filestore as store_module
+    import tkanban.core.storage.sqlite as store_module
 
     monkeypatch.setattr(store_module, "detect",
                         lambda path, override="auto": detect(path, table, override))

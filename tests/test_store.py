@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
 from tkanban.core.errors import BoardFileError, ReadOnlyError
-from tkanban.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
-from tkanban.core.store import Store
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 
 def test_new_file_is_marked_as_a_board(db_path: Path, store: Store) -> None:

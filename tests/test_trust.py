@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tkanban.core import board as ops
+from tkanban.core.board import cards as ops
 from tkanban.core.errors import ReadOnlyError
-from tkanban.core.schema import SCHEMA_VERSION
-from tkanban.core.storage import detect
-from tkanban.core.store import Store
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.mounts import detect
+from tkanban.core.storage.schema import SCHEMA_VERSION
 
 from .conftest import run_cli
 from .screen import screen_lines, screen_text
@@ -45,7 +45,7 @@ def fails(result: subprocess.CompletedProcess[str], text: str) -> str:
 
 
 def _pretend_mount(monkeypatch: pytest.MonkeyPatch, folder: Path, fstype: str) -> None:
-    import tkanban.core.filestore as store_module
+    import tkanban.core.storage.sqlite as store_module
 
     table = (f"22 1 259:2 / / rw - ext4 /dev/sda1 rw\n"
              f"50 22 0:50 / {folder} rw,nosuid - {fstype} ann@gpu:/data rw,user_id=0\n")

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tkanban.core import board as ops
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
-from tkanban.tui.confirm import ConfirmDialog
-from tkanban.tui.detail import CardScreen
-from tkanban.tui.dialogs import CardForm, LogForm, OutcomeForm
-from tkanban.tui.help import HelpScreen
+from tkanban.tui.forms.dialogs import CardForm, LogForm, OutcomeForm
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.confirm import ConfirmDialog
+from tkanban.tui.screens.help import HelpScreen
 
 from .conftest import StepClock
 from .screen import luminance, screen_lines, screen_text, text_colors
@@ -430,7 +430,7 @@ async def test_read_only_board_refuses_writes(db_path: Path, store: Store) -> No
 
 
 async def test_done_loads_older_cards_on_demand(store: Store) -> None:
-    from tkanban.tui import controller as app_module
+    from tkanban.tui.control import controller as app_module
 
     for i in range(5):
         card = ops.add_card(store, "main", f"done {i}", author="ann")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tkanban.core import board as ops
-from tkanban.core.store import Store
+from tkanban.core.board import cards as ops
+from tkanban.core.storage.base import Store
 
 from .conftest import StepClock
 from .screen import poll_until, screen_text

@@ -24,7 +24,7 @@ from tkanban.cli.commands import (
 )
 from tkanban.cli.files import read_export
 from tkanban.cli.parser import PROG, build_parser
-from tkanban.paths import resolve_db_path
+from tkanban.user.paths import resolve_db_path
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -42,7 +42,7 @@ def _creates(args: argparse.Namespace) -> tuple[bool, bool]:
 
 def open_board(args: argparse.Namespace) -> int:
     """Open the Textual board (imported only here: the command line stays light)."""
-    from tkanban.tui.run import run_board
+    from tkanban.tui.launch import run_board
 
     config = settings(args, always=True)
     return run_board(
@@ -119,14 +119,14 @@ def _run(args: argparse.Namespace) -> int:
             ctx.store.cancel()
         try:
             if ctx.board_chosen and getattr(args, "id", None) is not None:
-                from tkanban.core.queries import check_on_board
+                from tkanban.core.board.reads import check_on_board
 
                 check_on_board(ctx.store, args.id, ctx.board)
             COMMANDS[args.command](ctx, args)
         finally:
             ctx.store.close()
     except TkanbanError as exc:
-        from tkanban.core.text import visible
+        from tkanban.core.model.text import visible
 
         if not _stopped_by:  # else the refusal is the signal's doing, said once by main()
             print(f"{PROG}: error: {visible(str(exc), multiline=False)}", file=sys.stderr)

@@ -23,17 +23,17 @@ from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
 from tkanban.cli.serve import cmd_serve
-from tkanban.paths import default_db_path, resolve_db_path
+from tkanban.user.paths import default_db_path, resolve_db_path
 
 if TYPE_CHECKING:
-    from tkanban.config import Config
+    from tkanban.user.config import Config
 
 
 def settings(args: argparse.Namespace, *, always: bool = False) -> Config:
     """config.toml; a command reads it only when something it may set was not given
     otherwise (a script passing --db, --board and --user never reads it); the board and
     ``keys`` always do (key map, theme)."""
-    from tkanban.config import Config, load_config
+    from tkanban.user.config import Config, load_config
 
     given = ((getattr(args, "db", None) or os.environ.get("TKANBAN_DB"))
              and (getattr(args, "user", None) or os.environ.get("TKANBAN_USER"))
@@ -47,7 +47,7 @@ def settings(args: argparse.Namespace, *, always: bool = False) -> Config:
 
 
 def _user(args: argparse.Namespace, configured: str | None = None) -> str:
-    from tkanban.core.text import clean_name
+    from tkanban.core.model.text import clean_name
 
     name = getattr(args, "user", None) or os.environ.get("TKANBAN_USER") or configured
     if name:
@@ -60,7 +60,7 @@ def _user(args: argparse.Namespace, configured: str | None = None) -> str:
 
 
 def _card_line(card: Any, now: float) -> str:
-    from tkanban.core.timebox import finished, short_left
+    from tkanban.core.model.timebox import finished, short_left
 
     left = card.remaining(now)
     if left is None:
@@ -85,10 +85,10 @@ class Context:
     def __init__(self, args: argparse.Namespace, *, create: bool = False,
                  create_board: bool = False, salvage: bool = False) -> None:
         """``salvage``: a damaged board file opens as what still reads of it (``export``)."""
+        from tkanban.core.board.reads import board_exists
         from tkanban.core.errors import DamagedError
-        from tkanban.core.queries import board_exists
-        from tkanban.core.records import DEFAULT_BOARD
-        from tkanban.core.store import Store
+        from tkanban.core.model.records import DEFAULT_BOARD
+        from tkanban.core.storage.base import Store
 
         config = settings(args)
         location = resolve_db_path(getattr(args, "db", None), config.db)
@@ -105,7 +105,7 @@ class Context:
         except DamagedError as exc:
             if not salvage or not isinstance(location, Path):
                 raise
-            from tkanban.core.salvage import open_salvaged
+            from tkanban.core.storage.salvage import open_salvaged
 
             warn(f"{exc}; saving what still reads of it")
             self.store, report = open_salvaged(location)
@@ -115,7 +115,7 @@ class Context:
             print(f"{PROG}: the board file was upgraded to this tkanban's format; the file as "
                   f"it was is kept at {self.store.upgrade_backup}", file=sys.stderr)
         if create_board and not board_exists(self.store, self.board):
-            from tkanban.core.board import ensure_board
+            from tkanban.core.board.cards import ensure_board
 
             ensure_board(self.store, self.board)
 
@@ -125,8 +125,8 @@ class Context:
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import add_card
-    from tkanban.core.timebox import parse_duration
+    from tkanban.core.board.cards import add_card
+    from tkanban.core.model.timebox import parse_duration
 
     kind = args.kind or ("hypothesis" if args.criteria else "task")
     card = add_card(
@@ -139,15 +139,15 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import list_cards
+    from tkanban.core.board.reads import list_cards
 
     cards = list_cards(ctx.store, ctx.board, lane=args.lane, include_archived=args.archived)
     now = ctx.now
     if args.filter:
         from dataclasses import replace
 
-        from tkanban.core.filters import parse_filter
-        from tkanban.core.queries import cards_mentioning
+        from tkanban.core.board.reads import cards_mentioning
+        from tkanban.core.model.filters import parse_filter
 
         wanted = parse_filter(args.filter)
         wanted = replace(wanted, mentioned=frozenset(
@@ -163,8 +163,8 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import get_card
-    from tkanban.core.timebox import countdown, format_duration, local_time
+    from tkanban.core.board.reads import get_card
+    from tkanban.core.model.timebox import countdown, format_duration, local_time
 
     detail = get_card(ctx.store, args.id)
     card, now = detail.card, ctx.now
@@ -221,7 +221,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import move_card
+    from tkanban.core.board.cards import move_card
 
     card = move_card(ctx.store, args.id, args.lane, author=ctx.user,
                      position=None if args.position is None else max(args.position - 1, 0),
@@ -233,8 +233,8 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import add_log
-    from tkanban.core.hypothesis import parse_metric
+    from tkanban.core.board.cards import add_log
+    from tkanban.core.model.criteria import parse_metric
 
     metrics = dict(parse_metric(m) for m in args.metric)
     text = args.text
@@ -251,7 +251,7 @@ def _long_text(given: str | None, current: str, what: str) -> str:
     pipe, else written in the user's editor starting from ``current``. An editor that fails,
     or text left empty, changes nothing."""
     from tkanban.core.errors import ValidationError
-    from tkanban.editor import edit_text
+    from tkanban.user.editor import edit_text
 
     if given == "-" or not sys.stdin.isatty():
         text = sys.stdin.read()
@@ -284,8 +284,8 @@ def _kept_if_refused(text: str, what: str) -> Iterator[None]:
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.cli.parser import EDIT
-    from tkanban.core.board import edit_card
-    from tkanban.core.queries import get_card
+    from tkanban.core.board.cards import edit_card
+    from tkanban.core.board.reads import get_card
 
     written = args.description == EDIT and sys.stdin.isatty()
     if args.description in (EDIT, "-"):
@@ -302,7 +302,7 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_block(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.blocked import block_card, unblock_card
+    from tkanban.core.board.blocked import block_card, unblock_card
 
     if args.command == "unblock":
         out(f"#{unblock_card(ctx.store, args.id, author=ctx.user).id} unblocked")
@@ -312,29 +312,29 @@ def cmd_block(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_reorder(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import reorder_card
+    from tkanban.core.board.cards import reorder_card
 
     card = reorder_card(ctx.store, args.id, max(args.position - 1, 0), author=ctx.user)
     out(f"#{card.id} is at position {card.position + 1} in {card.lane}")
 
 
 def cmd_archive(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import archive_card
+    from tkanban.core.board.cards import archive_card
 
     card = archive_card(ctx.store, args.id, author=ctx.user)
     out(f"#{card.id} archived")
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.undo import restore_card
+    from tkanban.core.board.undo import restore_card
 
     card = restore_card(ctx.store, args.id, author=ctx.user)
     out(f"#{card.id} restored to {card.lane}, position {card.position + 1}")
 
 
 def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import set_timebox
-    from tkanban.core.timebox import format_duration, parse_duration
+    from tkanban.core.board.cards import set_timebox
+    from tkanban.core.model.timebox import format_duration, parse_duration
 
     card = set_timebox(ctx.store, args.id, parse_duration(args.duration), author=ctx.user,
                        reason=args.reason)
@@ -342,15 +342,15 @@ def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_outcome(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.board import set_outcome
+    from tkanban.core.board.cards import set_outcome
 
     card = set_outcome(ctx.store, args.id, args.outcome, args.note, author=ctx.user)
     out(f"#{card.id} {card.outcome}")
 
 
 def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import mentions_of
-    from tkanban.core.timebox import local_time
+    from tkanban.core.board.reads import mentions_of
+    from tkanban.core.model.timebox import local_time
 
     found = mentions_of(ctx.store, ctx.user, ctx.board)
     if args.json:
@@ -365,18 +365,18 @@ def cmd_mentions(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import list_phases
-    from tkanban.core.timebox import format_duration, local_time, parse_duration
+    from tkanban.core.board.reads import list_phases
+    from tkanban.core.model.timebox import format_duration, local_time, parse_duration
 
     if args.phase_command == "start":
-        from tkanban.core.phase import start_phase
+        from tkanban.core.board.phases import start_phase
 
         phase = start_phase(ctx.store, ctx.board, args.name, parse_duration(args.timebox),
                             args.goal, author=ctx.user)
         out(f"phase {phase.name!r} started: {format_duration(phase.timebox_seconds)}, "
              f"ends {local_time(phase.deadline)}")
     elif args.phase_command == "end":
-        from tkanban.core.phase import end_phase
+        from tkanban.core.board.phases import end_phase
 
         phase = end_phase(ctx.store, ctx.board, args.decision, args.note, author=ctx.user)
         out(f"phase {phase.name!r} ended: {phase.decision}")
@@ -396,10 +396,10 @@ def cmd_phase(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import get_lanes, list_cards
+    from tkanban.core.board.reads import get_lanes, list_cards
 
     if args.lane_command == "limit":
-        from tkanban.core.board import set_wip_limit
+        from tkanban.core.board.cards import set_wip_limit
 
         if args.limit < 0:
             raise SystemExit(_usage_error(f"a WIP limit cannot be negative: {args.limit}"))
@@ -414,8 +414,8 @@ def cmd_lane(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.queries import history, phase_refs
-    from tkanban.core.retro import compute, current_month, parse_month
+    from tkanban.core.board.reads import history, phase_refs
+    from tkanban.core.retro.figures import compute, current_month, parse_month
 
     now = ctx.now
     year, month = parse_month(args.month) if args.month else current_month(now)
@@ -424,7 +424,7 @@ def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
     if args.format == "json":
         out_json(retro.to_json())
     elif args.format == "html":
-        from tkanban.core.report import retro_html
+        from tkanban.core.retro.html import retro_html
 
         sys.stdout.write(retro_html(retro, ctx.board))
     else:
@@ -433,8 +433,8 @@ def cmd_retro(ctx: Context, args: argparse.Namespace) -> None:
 
 def run_keys(args: argparse.Namespace) -> int:
     """``tkanban keys``: every action with the keys in force (config.toml applied)."""
-    from tkanban.config import keys_in_force
-    from tkanban.keymap import ACTIONS, shown_keys
+    from tkanban.user.config import keys_in_force
+    from tkanban.user.keys import ACTIONS, shown_keys
 
     config = settings(args, always=True)
     keys = keys_in_force(config.keys)
@@ -452,7 +452,7 @@ def run_keys(args: argparse.Namespace) -> int:
 
 def run_config(args: argparse.Namespace) -> int:
     """``tkanban config path``: where config.toml is (or would be)."""
-    from tkanban.config import config_path
+    from tkanban.user.config import config_path
 
     print(config_path())
     return 0

@@ -12,7 +12,7 @@ from tkanban.core.errors import ReadOnlyError, UnavailableError, ValidationError
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
-    from tkanban.core.events import Event
+    from tkanban.core.events.changes import Event
 
 BATCH = 500
 EXPIRE_EVERY = 5.0
@@ -39,7 +39,7 @@ def _stopped() -> bool:
 
 
 def _start(ctx: Context, since: int | str | None, default: int) -> int:
-    from tkanban.core.events import latest_id
+    from tkanban.core.events.changes import latest_id
 
     if since == "latest":
         return latest_id(ctx.store, ctx.board)
@@ -49,7 +49,7 @@ def _start(ctx: Context, since: int | str | None, default: int) -> int:
 def _expire(ctx: Context) -> None:
     """Write the events of time boxes that ran out (nothing on a board this user cannot
     write: another watcher or board will)."""
-    from tkanban.core.events import expire_due
+    from tkanban.core.events.changes import expire_due
 
     try:
         expire_due(ctx.store, ctx.board)
@@ -62,7 +62,7 @@ def _follow(ctx: Context, since: int, follow: bool, each: Callable[[list[Event]]
             done: Callable[[], bool] = lambda: False) -> None:
     """Read the board's events after ``since`` in batches, handing each batch to ``each``;
     with ``follow``, go on as new ones are written until stopped (or ``done``)."""
-    from tkanban.core.events import Changes, events_after
+    from tkanban.core.events.changes import Changes, events_after
 
     changes = Changes(ctx.store) if follow else None
     next_expiry = 0.0
@@ -94,8 +94,8 @@ def _follow(ctx: Context, since: int, follow: bool, each: Callable[[list[Event]]
 
 
 def cmd_events(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.events import check_types, matches
-    from tkanban.core.hooks import event_json
+    from tkanban.core.events.changes import check_types, matches
+    from tkanban.core.events.hooks import event_json
 
     types = check_types(args.type)
     mention = args.mention.lower() if args.mention else None
@@ -110,10 +110,10 @@ def cmd_events(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_watch(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.events import check_types, cursor, latest_id, matches, save_cursor
-    from tkanban.core.hooks import CommandHook, Deliverer, Hook, WebhookHook, low_water
-    from tkanban.core.text import visible
-    from tkanban.core.timebox import parse_duration
+    from tkanban.core.events.changes import check_types, cursor, latest_id, matches, save_cursor
+    from tkanban.core.events.hooks import CommandHook, Deliverer, Hook, WebhookHook, low_water
+    from tkanban.core.model.text import visible
+    from tkanban.core.model.timebox import parse_duration
 
     if not args.exec and not args.webhook:
         raise ValidationError("say where events go: --exec COMMAND and/or --webhook URL")

@@ -24,7 +24,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
     except DamagedError as exc:
         if not isinstance(ctx.location, Path):
             raise
-        from tkanban.core.salvage import open_salvaged
+        from tkanban.core.storage.salvage import open_salvaged
 
         warn(f"{exc}; saving what still reads of it")
         ctx.store.close()
@@ -39,7 +39,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def _export(ctx: Context, args: argparse.Namespace) -> str:
-    from tkanban.core.transfer import dump, export_json, export_markdown
+    from tkanban.core.transfer.backup import dump, export_json, export_markdown
 
     if args.format == "json":
         boards = [args.board] if getattr(args, "board", None) else None
@@ -51,7 +51,7 @@ def read_export(source: str) -> Any:
     """The export in the file ``source`` ('-' for stdin), checked whole: before a board file
     is opened, so a bad export leaves nothing behind."""
     from tkanban.core.errors import ValidationError
-    from tkanban.core.exchange import parse_export
+    from tkanban.core.transfer.format import parse_export
 
     try:
         raw = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8")
@@ -64,8 +64,8 @@ def read_export(source: str) -> Any:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.text import plural
-    from tkanban.core.transfer import import_json
+    from tkanban.core.model.text import plural
+    from tkanban.core.transfer.backup import import_json
 
     counts = import_json(ctx.store, args.export)
     print(f"imported {plural(counts['boards'], 'board')}, {plural(counts['cards'], 'card')}, "

@@ -10,7 +10,7 @@ from tkanban.core.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
-    from tkanban.core.records import CardDetail
+    from tkanban.core.model.records import CardDetail
 
 
 def _other(args: argparse.Namespace) -> tuple[str | None, int]:
@@ -27,8 +27,8 @@ def _other(args: argparse.Namespace) -> tuple[str | None, int]:
 
 
 def cmd_relate(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.records import PHRASES
-    from tkanban.core.relations import relate
+    from tkanban.core.board.relations import relate
+    from tkanban.core.model.records import PHRASES
 
     words, other = _other(args)
     if words is None:
@@ -42,8 +42,8 @@ def cmd_relate(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_unrelate(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.relations import unrelate
-    from tkanban.core.text import plural
+    from tkanban.core.board.relations import unrelate
+    from tkanban.core.model.text import plural
 
     words, other = _other(args)
     removed = unrelate(ctx.store, args.id, words, other, author=ctx.user)

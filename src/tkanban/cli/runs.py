@@ -10,11 +10,11 @@ from tkanban.cli.output import out, warn
 
 if TYPE_CHECKING:
     from tkanban.cli.commands import Context
-    from tkanban.core.records import CardDetail
+    from tkanban.core.model.records import CardDetail
 
 
 def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.runs import link_run
+    from tkanban.core.runs.sync import link_run
 
     link = link_run(ctx.store, args.id, args.ref, author=ctx.user,
                     tracking_uri=args.tracking_uri)
@@ -25,7 +25,7 @@ def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
-    from tkanban.core.runs import unlink_run
+    from tkanban.core.runs.sync import unlink_run
 
     unlink_run(ctx.store, args.id, args.ref, author=ctx.user)
     out(f"#{args.id}: unlinked {args.ref}")
@@ -33,9 +33,9 @@ def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.errors import TkanbanError
-    from tkanban.core.linked import criteria_met, links_of
-    from tkanban.core.runs import sync
-    from tkanban.core.text import plural, visible
+    from tkanban.core.model.text import plural, visible
+    from tkanban.core.runs.links import criteria_met, links_of
+    from tkanban.core.runs.sync import sync
 
     report = sync(ctx.store, ctx.board, args.id, tracking_uri=args.tracking_uri,
                   criteria_met=criteria_met)
@@ -61,8 +61,8 @@ def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
     """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
     board, for the whole team."""
     from tkanban.core.errors import ValidationError
-    from tkanban.core.linked import board_setting
-    from tkanban.core.runs import set_board_setting, set_tracking_uri
+    from tkanban.core.runs.links import board_setting
+    from tkanban.core.runs.sync import set_board_setting, set_tracking_uri
 
     name = args.config_command.replace("-", "_")
     if args.clear:

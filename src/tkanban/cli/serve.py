@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.errors import TkanbanError, ValidationError
-    from tkanban.core.text import visible
+    from tkanban.core.model.text import visible
 
     try:
         from tkanban.web import GuardedServer, check_token, is_loopback, new_token

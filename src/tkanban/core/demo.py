@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tkanban.core import board as ops
-from tkanban.core.blocked import block_card
+from tkanban.core.board import cards as ops
+from tkanban.core.board.blocked import block_card
+from tkanban.core.board.relations import relate
 from tkanban.core.errors import ValidationError
-from tkanban.core.relations import relate
-from tkanban.core.runs import link_run, sync_one
-from tkanban.core.store import Store
-from tkanban.core.timebox import Clock, parse_duration
+from tkanban.core.model.timebox import Clock, parse_duration
+from tkanban.core.runs.sync import link_run, sync_one
+from tkanban.core.storage.base import Store
 
 HOUR, DAY = 3600, 86400
 

@@ -1,10 +1,10 @@
-"""The Textual side of the action table (``tkanban.keymap``): bindings built from it."""
+"""The Textual side of the action table (``tkanban.user.keys``): bindings built from it."""
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from tkanban.keymap import (
+from tkanban.user.keys import (
     ACTIONS,
     BOARD,
     CARD,

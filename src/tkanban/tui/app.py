@@ -19,25 +19,25 @@ from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.theme import Theme
 
-from tkanban.config import Config, remember
-from tkanban.core import queries as q
+from tkanban.core.board import reads as q
 from tkanban.core.errors import TkanbanError
-from tkanban.core.events import latest_id
-from tkanban.core.records import DEFAULT_BOARD, CardInfo, LaneInfo
-from tkanban.core.store import Store
-from tkanban.core.text import plural, visible
-from tkanban.core.timebox import Clock
+from tkanban.core.events.changes import latest_id
+from tkanban.core.model.records import DEFAULT_BOARD, CardInfo, LaneInfo
+from tkanban.core.model.text import plural, visible
+from tkanban.core.model.timebox import Clock
+from tkanban.core.storage.base import Store
 from tkanban.tui import messages as msg
-from tkanban.tui.board import BoardScreen
-from tkanban.tui.commands import BoardCommands
-from tkanban.tui.controller import BoardController
-from tkanban.tui.detail import CardScreen
-from tkanban.tui.flows import Flows
-from tkanban.tui.help import HelpScreen
+from tkanban.tui.control.controller import BoardController
+from tkanban.tui.control.flows import Flows
+from tkanban.tui.control.rings import Rings, is_mine
+from tkanban.tui.control.sync import Syncer
 from tkanban.tui.loading import IMPORTING
-from tkanban.tui.rings import Rings, is_mine
-from tkanban.tui.runs import Syncer
-from tkanban.tui.status import StatusBar
+from tkanban.tui.palette import BoardCommands
+from tkanban.tui.screens.board import BoardScreen
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.help import HelpScreen
+from tkanban.tui.widgets.status import StatusBar
+from tkanban.user.config import Config, remember
 
 FRAME_FLUSH = 0.01
 """Seconds given to the terminal writer to send a drawn frame before a write starts."""
@@ -162,16 +162,16 @@ class TkanbanApp(App[None]):
         only cycles among the frozen ones would outlive their use, and the app lives as long
         as the process."""
         with IMPORTING:
-            import tkanban.tui.dialogs
-            import tkanban.tui.retro  # noqa: F401
+            import tkanban.tui.forms.dialogs
+            import tkanban.tui.screens.retro  # noqa: F401
         self.run_worker(self._check_integrity(), group="check")
         readonly = self.store.readonly
 
         def work() -> None:
             with IMPORTING:
                 if not readonly:
-                    import tkanban.core.phase
-                import tkanban.core.retro  # noqa: F401
+                    import tkanban.core.board.phases
+                import tkanban.core.retro.figures  # noqa: F401
             if self.own_process:
                 gc.collect()
                 gc.freeze()

@@ -7,7 +7,7 @@ half-initialised module and fail (a key pressed as the board opened crashed the 
 way), so every such import runs under this lock::
 
     with IMPORTING:
-        from tkanban.core.board import move_card
+        from tkanban.core.board.cards import move_card
 """
 
 from __future__ import annotations

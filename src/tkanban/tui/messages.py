@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
-from tkanban.core.records import CardInfo, LaneInfo, Related
+from tkanban.core.model.records import CardInfo, LaneInfo, Related
 
 if TYPE_CHECKING:
-    from tkanban.tui.dialogs import CardForm
+    from tkanban.tui.forms.dialogs import CardForm
 
 
 @dataclass

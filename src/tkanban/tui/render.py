@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from tkanban.core.text import visible
+from tkanban.core.model.text import visible
 
 
 def literal(text: str, style: str = "", *, multiline: bool = True) -> Content:

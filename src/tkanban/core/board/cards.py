@@ -1,0 +1,394 @@
+"""Operations on boards, lanes, cards and research logs: the functions both faces call.
+
+Every function takes the ``Store`` first, runs one short transaction and returns plain records
+(never live ORM objects), so callers in any thread can keep what they get. Writes go through
+SQLModel here; reads live in ``queries`` (re-exported here for convenience).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlmodel import Session
+
+from tkanban.core.board.reads import (
+    ENTRY_COLUMNS,
+    board_exists,
+    changes_since,
+    entry_info,
+    get_card,
+    get_lanes,
+    has_board,
+    history,
+    list_cards,
+    load_board,
+    load_lanes,
+    mentions_of,
+    seen_key,
+    unread_mentions,
+)
+from tkanban.core.board.transaction import (
+    _arrived,
+    _board_id,
+    _card,
+    _close_gap,
+    _for_write,
+    _info,
+    _info_now,
+    _lane_count,
+    _lanes,
+    _log,
+    _next_seq,
+    _open_gap,
+    _touch,
+    _waiters_changed,
+    _wip_event,
+)
+from tkanban.core.errors import NotFoundError, ValidationError
+from tkanban.core.model.criteria import OUTCOMES, format_criteria, parse_criteria
+from tkanban.core.model.records import (
+    DEFAULT_BOARD,
+    DONE,
+    KINDS,
+    LANES,
+    TODO,
+    CardInfo,
+    EntryInfo,
+    LaneInfo,
+    needs_outcome,
+    resolve_lane,
+)
+from tkanban.core.model.text import (
+    LINE_MAX,
+    LONG_TEXT_MAX,
+    TITLE_MAX,
+    clean,
+    clean_labels,
+    clean_name,
+)
+from tkanban.core.model.timebox import format_duration
+from tkanban.core.storage.base import Store
+from tkanban.core.storage.schema import find_mentions
+from tkanban.core.storage.tables import Board, Card, Lane, Meta
+
+# --- checks --------------------------------------------------------------------------------------
+
+
+def _clean_text_fields(title: str | None = None, description: str | None = None,
+                       criteria: str | None = None, assignee: str | None = None,
+                       kind: str | None = None,
+                       labels: str | list[str] | tuple[str, ...] | None = None,
+                       ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if labels is not None:
+        out["labels"] = " ".join(clean_labels(labels))
+    if title is not None:
+        out["title"] = clean(title, "title", max_len=TITLE_MAX, required=True)
+    if description is not None:
+        out["description"] = clean(description, "description", max_len=LONG_TEXT_MAX,
+                                   multiline=True)
+    if criteria is not None:
+        text = clean(criteria, "criteria", max_len=LINE_MAX)
+        out["criteria"] = format_criteria(parse_criteria(text))
+    if assignee is not None:
+        stripped = assignee.strip().lstrip("@")
+        out["assignee"] = clean_name(stripped, "assignee") if stripped else None
+    if kind is not None:
+        if kind not in KINDS:
+            raise ValidationError(f"bad kind {kind!r}: use hypothesis or task", "kind")
+        out["kind"] = kind
+    return out
+
+
+def _check_outcome(outcome: str | None, conclusion: str | None) -> tuple[str | None, str]:
+    if outcome is not None:
+        outcome = outcome.strip().lower()
+        if outcome not in OUTCOMES:
+            raise ValidationError(
+                f"bad outcome {outcome!r}: use validated, invalidated or inconclusive", "outcome"
+            )
+    note = clean(conclusion or "", "conclusion", max_len=LINE_MAX)
+    return outcome, note
+
+
+# --- boards and lanes ----------------------------------------------------------------------------
+
+
+def ensure_board(store: Store, name: str = DEFAULT_BOARD) -> None:
+    """Create the board with the six default lanes if it does not exist yet."""
+    name = clean_name(name, "board name")
+    if board_exists(store, name):
+        return
+    if store.readonly:
+        raise NotFoundError(f"no board named {name!r} in this read-only {store.noun}")
+    with store.write() as session:
+        if has_board(Store.session_sql(session), name):
+            return
+        board = Board(name=name, created_at=store.clock())
+        session.add(board)
+        session.flush()
+        for i, (lane_name, slug) in enumerate(LANES):
+            session.add(Lane(board_id=board.id or 0, name=lane_name, slug=slug, position=i))
+
+
+def set_wip_limit(store: Store, board: str, lane: str | int, limit: int | None) -> LaneInfo:
+    if limit is not None and not 1 <= limit <= 999:
+        raise ValidationError("a WIP limit is a whole number from 1 to 999 (or none)", "limit")
+    with store.write() as session:
+        target = resolve_lane(_lanes(session, _board_id(session, board)), lane)
+        row = session.get(Lane, target.id)
+        assert row is not None
+        row.wip_limit = limit
+        _next_seq(session)
+        return replace(target, wip_limit=limit)
+
+
+# --- cards ---------------------------------------------------------------------------------------
+
+
+def add_card(
+    store: Store,
+    board: str,
+    title: str,
+    *,
+    author: str,
+    kind: str = "task",
+    lane: str | int = TODO,
+    description: str = "",
+    criteria: str = "",
+    timebox_seconds: int | None = None,
+    assignee: str | None = None,
+    labels: str | list[str] | tuple[str, ...] = (),
+) -> CardInfo:
+    """Create a card at the bottom of ``lane`` and log its creation."""
+    fields = _clean_text_fields(title, description, criteria, assignee or "", kind, labels)
+    if fields["kind"] == "task" and fields["criteria"]:
+        raise ValidationError("only a hypothesis has exit criteria", "criteria")
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        bid = _board_id(session, board)
+        lanes = _lanes(session, bid)
+        target = resolve_lane(lanes, lane)
+        if needs_outcome(fields["kind"], None, None, target.slug):
+            raise ValidationError("a new hypothesis cannot start in Done: it has no outcome yet")
+        now = store.clock()
+        card = Card(
+            board_id=bid, lane_id=target.id, author=author, position=_lane_count(session,
+            target.id), timebox_seconds=timebox_seconds, created_at=now, updated_at=now,
+            clock_start=None if target.slug == TODO else now,
+            clock_stop=now if target.slug == DONE else None,
+            changed_seq=_next_seq(session), **fields,
+        )
+        session.add(card)
+        session.flush()
+        _log(session, card, author, now, "create", f"created in {target.name}",
+             {"lane": target.slug})
+        _wip_event(session, card, target, author, now)
+        return _info(session, card, {lane.id: lane for lane in lanes})
+
+
+def edit_card(
+    store: Store,
+    card_id: int,
+    *,
+    author: str,
+    expected_version: int | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    criteria: str | None = None,
+    assignee: str | None = None,
+    kind: str | None = None,
+    labels: str | list[str] | tuple[str, ...] | None = None,
+) -> CardInfo:
+    """Change a card's text fields (and labels); refused if it changed since
+    ``expected_version``."""
+    fields = _clean_text_fields(title, description, criteria, assignee, kind, labels)
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        card = _for_write(session, card_id, expected_version)
+        changed = [name for name, value in fields.items() if getattr(card, name) != value]
+        new_kind = fields.get("kind", card.kind)
+        if new_kind == "task" and fields.get("criteria", card.criteria):
+            raise ValidationError("only a hypothesis has exit criteria", "criteria")
+        if changed:
+            for name in changed:
+                setattr(card, name, fields[name])
+            now = store.clock()
+            _touch(session, card, now)
+            _log(session, card, author, now, "edit", "edited " + ", ".join(changed),
+                 {"fields": changed})
+        return _info_now(session, card)
+
+
+def move_card(
+    store: Store,
+    card_id: int,
+    lane: str | int | None,
+    *,
+    author: str,
+    position: int | None = None,
+    outcome: str | None = None,
+    conclusion: str | None = None,
+    expected_version: int | None = None,
+) -> CardInfo:
+    """Move a card to ``lane`` at ``position``: by default the top, where the mover sees it;
+    in Done the end, since Done shows its most recent cards first (and a move into a lane of
+    thousands of done cards then shifts none of them).
+
+    ``lane=None`` keeps the card in its lane (a reorder).
+
+    A hypothesis enters Done only with an outcome (given here or recorded before). The clock
+    starts when the card first leaves To do and stops when it enters Done.
+    """
+    outcome, note = _check_outcome(outcome, conclusion)
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        card = _for_write(session, card_id, expected_version)
+        lanes = _lanes(session, card.board_id)
+        by_id = {lane.id: lane for lane in lanes}
+        source = by_id[card.lane_id]
+        target = source if lane is None else resolve_lane(lanes, lane)
+        now = store.clock()
+        if outcome is not None and card.kind != "hypothesis":
+            raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
+        if needs_outcome(card.kind, outcome or card.outcome, source.slug, target.slug):
+            raise ValidationError(
+                f"card #{card_id} is a hypothesis: it needs an outcome to enter Done "
+                "(validated, invalidated or inconclusive)",
+                "outcome",
+            )
+        if outcome is not None:
+            _record_outcome(session, card, outcome, note, author, now)
+        same_lane = target.id == source.id
+        old_position = card.position
+        _close_gap(session, source.id, old_position)
+        count = _lane_count(session, target.id) - (1 if same_lane else 0)
+        if position is None:
+            position = old_position if same_lane else (count if target.slug == DONE else 0)
+        position = max(0, min(position, count))
+        _open_gap(session, target.id, position)
+        card.lane_id, card.position = target.id, position
+        if not same_lane:
+            if target.slug != TODO and card.clock_start is None:
+                card.clock_start = now
+            if target.slug == DONE:
+                card.clock_stop = now
+            elif source.slug == DONE:
+                card.clock_stop = None
+            _arrived(session, card, source, target, author, now,
+                     f"moved from {source.name} to {target.name}")
+        _touch(session, card, now)
+        session.flush()
+        return _info(session, card, by_id)
+
+
+def reorder_card(store: Store, card_id: int, position: int, *, author: str,
+                 expected_version: int | None = None) -> CardInfo:
+    """Put a card at ``position`` (0 = top) inside its lane."""
+    return move_card(store, card_id, None, author=author, position=position,
+                     expected_version=expected_version)
+
+
+def archive_card(store: Store, card_id: int, *, author: str,
+                 expected_version: int | None = None) -> CardInfo:
+    """Take a card off the board; it stays in the file with its log."""
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        card = _for_write(session, card_id, expected_version)
+        _close_gap(session, card.lane_id, card.position)
+        card.archived = True
+        now = store.clock()
+        _touch(session, card, now)
+        _waiters_changed(session, card)
+        _log(session, card, author, now, "archive", "archived")
+        session.flush()
+        return _info_now(session, card)
+
+
+def add_log(store: Store, card_id: int, text: str, *, author: str,
+            metrics: dict[str, float] | None = None) -> EntryInfo:
+    """Append a research-log entry; ``@name`` in the text mentions a teammate."""
+    text = clean(text, "log entry", max_len=LONG_TEXT_MAX, multiline=True)
+    if not text and not metrics:
+        raise ValidationError("a log entry needs text or a metric", "text")
+    author = clean_name(author, "user name")
+    for name in metrics or {}:
+        clean(name, "metric name", max_len=64, required=True)
+    with store.write() as session:
+        card = _card(session, card_id, for_update=True)
+        now = store.clock()
+        entry = _log(session, card, author, now, "note", text, metrics=metrics)
+        card.updated_at = now
+        return entry_info([getattr(entry, name) for name in ENTRY_COLUMNS],
+                          find_mentions(entry.text))
+
+
+def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
+                reason: str = "", expected_version: int | None = None) -> CardInfo:
+    """Set a card's time box, or extend it: a change to a running box needs a reason."""
+    reason = clean(reason, "reason", max_len=LINE_MAX)
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        card = _for_write(session, card_id, expected_version)
+        running = card.timebox_seconds and card.clock_start is not None
+        if running and not reason:
+            raise ValidationError(
+                "this card's time box is running: say why it changes (a reason goes in the log)",
+                "reason",
+            )
+        old = card.timebox_seconds
+        card.timebox_seconds = seconds
+        now = store.clock()
+        _touch(session, card, now)
+        kind = "extend" if running and old and seconds > old else "timebox"
+        text = f"time box {format_duration(old)} → {format_duration(seconds)}"
+        if reason:
+            text += f": {reason}"
+        _log(session, card, author, now, kind, text, {"from": old, "to": seconds,
+                                                      "reason": reason})
+        session.flush()
+        return _info_now(session, card)
+
+
+def _record_outcome(session: Session, card: Card, outcome: str, note: str, author: str,
+                    now: float) -> None:
+    card.outcome, card.conclusion = outcome, note
+    text = outcome + (f": {note}" if note else "")
+    _log(session, card, author, now, "outcome", text, {"outcome": outcome, "conclusion": note})
+
+
+def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", *, author: str,
+                expected_version: int | None = None) -> CardInfo:
+    """Record a hypothesis's outcome: validated, invalidated or inconclusive."""
+    checked, note = _check_outcome(outcome, conclusion)
+    assert checked is not None
+    author = clean_name(author, "user name")
+    with store.write() as session:
+        card = _for_write(session, card_id, expected_version)
+        if card.kind != "hypothesis":
+            raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
+        now = store.clock()
+        _record_outcome(session, card, checked, note, author, now)
+        _touch(session, card, now)
+        session.flush()
+        return _info_now(session, card)
+
+
+def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
+    """Remember that ``user`` has seen every mention up to ``entry_id``."""
+    with store.write() as session:
+        row = session.get(Meta, seen_key(user))
+        if row is None:
+            session.add(Meta(key=seen_key(user), value=str(entry_id)))
+        elif int(row.value) < entry_id:
+            row.value = str(entry_id)
+
+
+__all__ = [
+    "DEFAULT_BOARD", "CardInfo", "EntryInfo", "LaneInfo", "add_card", "add_log", "archive_card",
+    "changes_since",
+    "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_cards",
+    "load_board", "load_lanes", "mark_mentions_seen", "mentions_of", "move_card", "reorder_card",
+    "resolve_lane", "set_outcome", "set_timebox", "set_wip_limit", "unread_mentions",
+]

@@ -1,0 +1,383 @@
+"""The form and pane flows: which form a request opens, and what saving it writes.
+
+Each flow pushes a screen and gives it a ``save`` that writes through the controller (in order
+with every other write, then a reload focused on the card). Forms, the retro and the ORM load
+on first use (under ``loading.IMPORTING``), so the board is on screen before them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.content import Content
+
+from tkanban.core.board import reads as q
+from tkanban.core.errors import TkanbanError
+from tkanban.core.model.criteria import evaluate, parse_criteria, suggests_validated
+from tkanban.core.model.records import CardInfo, LaneInfo
+from tkanban.core.model.text import visible
+from tkanban.core.model.timebox import countdown
+from tkanban.tui.control.cardflows import CardTies
+from tkanban.tui.loading import IMPORTING
+from tkanban.tui.render import literal
+from tkanban.tui.screens.card import CardScreen
+from tkanban.tui.screens.help import MentionsScreen
+from tkanban.tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from tkanban.core.retro.figures import Retro
+    from tkanban.tui.app import TkanbanApp
+    from tkanban.tui.forms.dialogs import CardForm
+
+
+class Flows(CardTies):
+    """The app's forms and panes; ``app`` is the app that shows them."""
+
+    def __init__(self, app: TkanbanApp) -> None:
+        super().__init__(app)
+        self._offered: set[int] = set()
+        """Overdue cards whose wrap-up was offered this session: asked once, not each time."""
+
+    # --- cards -----------------------------------------------------------------------------------
+
+    def card_form(self, card: CardInfo | None = None, *, lane: LaneInfo | None = None) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.tui.forms.dialogs import CardForm
+        if card is not None:
+            async def save(values: dict[str, Any]) -> None:
+                result = await self.control.write(ops.edit_card, card.id, author=self.user,
+                                                  **values)
+                after = {k: v for k, v in values.items() if k != "expected_version"}
+                before = {k: _field(card, k) for k in after}
+                self._record(f"edit #{card.id}", card.id, result,
+                             lambda store, v: ops.edit_card(store, card.id, author=self.user,
+                                                            expected_version=v, **before),
+                             lambda store, v: ops.edit_card(store, card.id, author=self.user,
+                                                            expected_version=v, **after))
+
+            self.app.push_screen(CardForm(save, lane_name=card.lane, card=card))
+            return
+        assert lane is not None
+
+        async def add(values: dict[str, Any]) -> None:
+            from tkanban.core.board.undo import restore_card
+
+            values.pop("expected_version", None)
+            made = await self.control.write(ops.add_card, self.control.board, author=self.user,
+                                            lane=lane.slug, **values)
+            self._record(f"add #{made.id}", made.id, made,
+                         lambda store, v: ops.archive_card(store, made.id, author=self.user,
+                                                           expected_version=v),
+                         lambda store, v: restore_card(store, made.id, author=self.user,
+                                                       expected_version=v))
+
+        self.app.push_screen(CardForm(add, lane_name=lane.name))
+
+    async def reload_form(self, form: CardForm) -> None:
+        """The user chose "reload theirs" in a conflict: fill the form with the card now."""
+        from tkanban.tui.forms.dialogs import fill_card_form
+
+        if form.card is not None:
+            detail = await self.control.call(q.get_card, form.card.id)
+            fill_card_form(form, detail.card)
+            self.app.notify("their version is loaded; your edit was discarded", timeout=4)
+
+    def log_form(self, card: CardInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.tui.forms.dialogs import LogForm
+
+        async def save(values: dict[str, Any]) -> None:
+            from tkanban.core.board.undo import strike_entry
+
+            entry = await self.control.write(ops.add_log, card.id, values["text"],
+                                             author=self.user, metrics=values["metrics"],
+                                             focus_id=card.id)
+            self._record(f"log entry #{entry.id} on #{card.id}", card.id, None,
+                         lambda store, v: strike_entry(store, entry.id, struck=True,
+                                                       author=self.user),
+                         lambda store, v: strike_entry(store, entry.id, struck=False,
+                                                       author=self.user))
+
+        criteria = parse_criteria(card.criteria) if card.criteria else []
+        self.app.push_screen(LogForm(save, card=card, criteria=criteria))
+
+    def timebox_form(self, card: CardInfo, hint: str = "") -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.tui.forms.dialogs import TimeboxForm
+
+        async def save(values: dict[str, Any]) -> None:
+            from tkanban.core.board.undo import put_timebox
+
+            result = await self.control.write(ops.set_timebox, card.id, values["seconds"],
+                                              author=self.user, reason=values["reason"])
+            old, new = card.timebox_seconds, values["seconds"]
+            self._record(f"time box of #{card.id}", card.id, result,
+                         lambda store, v: put_timebox(store, card.id, old, author=self.user,
+                                                      expected_version=v),
+                         lambda store, v: put_timebox(store, card.id, new, author=self.user,
+                                                      expected_version=v, why="redo"))
+
+        self.app.push_screen(TimeboxForm(save, card=card, hint=hint))
+
+    def outcome_form(self, card: CardInfo, move_to: LaneInfo | None = None) -> None:
+        if not self.writable():
+            return
+        if card.kind != "hypothesis":
+            self.app.notify("a task has no outcome: move it to Done when it is finished",
+                            severity="warning")
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.tui.forms.dialogs import OutcomeForm
+
+        async def save(values: dict[str, Any]) -> None:
+            from tkanban.core.board.undo import CardState, put_card
+
+            if move_to is not None:
+                result = await self.control.write(ops.move_card, card.id, move_to.slug,
+                                                  author=self.user, outcome=values["outcome"],
+                                                  conclusion=values["conclusion"])
+            else:
+                result = await self.control.write(ops.set_outcome, card.id, values["outcome"],
+                                                  values["conclusion"], author=self.user)
+            before, after = CardState.of(card), CardState.of(result)
+            what = f"outcome of #{card.id}" + (f" and move to {result.lane}" if move_to else "")
+            self._record(what, card.id, result,
+                         lambda store, v: put_card(store, card.id, before, author=self.user,
+                                                   expected_version=v),
+                         lambda store, v: put_card(store, card.id, after, author=self.user,
+                                                   expected_version=v, why="redo"))
+
+        async def suggest() -> None:
+            detail = await self.control.call(q.get_card, card.id)
+            statuses = evaluate(detail.criteria, detail.latest_metrics)
+            reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
+                      "learning too." if move_to else "")
+            self.app.push_screen(OutcomeForm(
+                save, card=card, reason=reason,
+                suggested="validated" if suggests_validated(statuses) else None))
+
+        self.app.run_worker(suggest(), group="forms")
+
+    def confirm_archive(self, card: CardInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import restore_card
+            from tkanban.tui.screens.confirm import ConfirmDialog
+        user = self.user
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._at_once(
+                    f"archive #{card.id}", card.id,
+                    lambda store: ops.archive_card(store, card.id, author=user),
+                    lambda store, v: restore_card(store, card.id, author=user,
+                                                  expected_version=v),
+                    lambda store, v: ops.archive_card(store, card.id, author=user,
+                                                      expected_version=v),
+                    f"#{card.id} archived", focus=False)
+
+        question = Content("Archive ") + Content.styled(f"#{card.id} ", "bold") + literal(
+            card.title, "bold") + Content("?\nIt leaves the board; its log stays in the file.")
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def detail(self, card_id: int) -> None:
+        """Open the card pane of ``card_id`` (over the pane of a card it relates to, if one is
+        open: escape goes back to that one)."""
+        async def job() -> None:
+            control, clock = self.control, self.control.clock
+            for screen in self.app.screen_stack:  # open already: go back to it
+                if isinstance(screen, CardScreen) and screen.card_id == card_id:
+                    while self.app.screen is not screen:
+                        await self.app.pop_screen()
+                    return
+            detail = await control.call(q.get_card, card_id)
+            status = StatusBar(self.user, self.app.mode)
+            status.set_state(card=detail.card, phase=control.phase, overdue=0, now=clock(),
+                             mentions=control.unread_mentions)
+            await self.app.push_screen(CardScreen(detail, status, clock()))
+            if detail.card.overdue(clock()) and card_id not in self._offered:
+                self._offered.add(card_id)
+                self._offer_wrap_up(detail.card)
+
+        self.app.run_worker(job(), group="forms")
+
+    def _offer_wrap_up(self, card: CardInfo) -> None:
+        from tkanban.tui.screens.confirm import ConfirmDialog
+
+        left = card.remaining(self.control.clock()) or 0
+        question = Content.styled("This card's time box ran out ", "bold") + Content(
+            f"({countdown(left)}).\n") + Content(
+            "Wrap it up: yes records the outcome" if card.kind == "hypothesis"
+            else "Wrap it up: yes moves it on") + Content("; no extends the box with a reason.")
+
+        def answered(yes: bool | None) -> None:
+            if yes and card.kind == "hypothesis":
+                self.outcome_form(card)
+            elif yes:
+                self.app.notify("move it to Done with L, or extend it with t", timeout=5)
+            elif yes is False:
+                self.timebox_form(card, hint="Extend the box: the reason goes into the log.")
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def mentions(self) -> None:
+        control = self.control
+
+        async def job() -> None:
+            found = await control.call(q.mentions_of, self.user, control.board)
+            if found and not control.store.readonly:
+                with IMPORTING:
+                    from tkanban.core.board.cards import mark_mentions_seen
+                await control.call(mark_mentions_seen, self.user, found[0].entry.id)
+            control.unread_mentions = 0
+            self.app.show_mentions_count(0)
+
+            async def chosen(card_id: int | None) -> None:
+                if card_id is None:
+                    return
+                await control.serial(lambda: control.reload(card_id))
+                snapshot = self.app.board_screen.snapshot
+                card = next((c for lane in snapshot.lanes for c in lane.cards
+                             if c.id == card_id), None) if snapshot else None
+                if card is not None:
+                    self.detail(card.id)
+                else:
+                    self.app.notify(f"#{card_id} is no longer on the board", severity="warning")
+
+            self.app.push_screen(MentionsScreen(self.user, found), chosen)
+
+        self.app.run_worker(job(), group="forms")
+
+    def archived(self) -> None:
+        """The archived cards: open one, or put it back on the board."""
+        control = self.control
+
+        async def job() -> None:
+            from tkanban.tui.screens.archive import ArchivedScreen, Choice
+
+            cards = await control.call(q.list_cards, control.board, include_archived=True)
+            archived = sorted((c for c in cards if c.archived), key=lambda c: -c.updated_at)
+
+            def chosen(choice: Choice | None) -> None:
+                if choice is None:
+                    return
+                what, card = choice
+                if what == "open":
+                    self.detail(card.id)
+                elif self.writable():
+                    self.restore(card)
+
+            self.app.push_screen(ArchivedScreen(archived), chosen)
+
+        self.app.run_worker(job(), group="forms")
+
+    def restore(self, card: CardInfo) -> None:
+        with IMPORTING:
+            from tkanban.core.board.undo import restore_card
+
+        async def save() -> None:
+            from tkanban.core.board.cards import archive_card
+
+            try:
+                restored = await self.control.write(restore_card, card.id, author=self.user)
+            except TkanbanError as exc:
+                self.app.error(str(exc))
+                return
+            self._record(f"restore #{card.id}", card.id, restored,
+                         lambda store, v: archive_card(store, card.id, author=self.user,
+                                                       expected_version=v),
+                         lambda store, v: restore_card(store, card.id, author=self.user,
+                                                       expected_version=v))
+            self.app.notify(f"#{card.id} restored to {visible(restored.lane)}", timeout=4,
+                            markup=False)
+
+        self.app.spawn(save())
+
+    # --- the board -------------------------------------------------------------------------------
+
+    def phase_form(self, ending: bool) -> None:
+        if not self.writable():
+            return
+        phase = self.control.phase
+        if ending and phase is None:
+            self.app.notify("no phase is running", severity="warning")
+            return
+        if not ending and phase is not None:
+            self.app.notify(f"phase {visible(phase.name)} is running: end it first",
+                            severity="warning", markup=False)
+            return
+        with IMPORTING:
+            from tkanban.core.board import phases as phases
+            from tkanban.tui.forms.dialogs import PhaseForm
+        board = self.control.board
+
+        async def save(values: dict[str, Any]) -> None:
+            if ending:
+                await self.control.write(phases.end_phase, board, values["decision"],
+                                         values["note"], author=self.user)
+            else:
+                await self.control.write(phases.start_phase, board, values["name"],
+                                         values["seconds"], values["goal"], author=self.user)
+
+        self.app.push_screen(PhaseForm(save, ending=phase.name if ending and phase else None))
+
+    def wip_form(self, lane: LaneInfo) -> None:
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.tui.forms.dialogs import WipForm
+        board = self.control.board
+
+        async def save(values: dict[str, Any]) -> None:
+            old, new = lane.wip_limit, values["limit"]
+            await self.control.write(ops.set_wip_limit, board, lane.slug, new)
+            self._record(f"WIP limit of {lane.name}", None, None,
+                         lambda store, v: ops.set_wip_limit(store, board, lane.slug, old),
+                         lambda store, v: ops.set_wip_limit(store, board, lane.slug, new))
+
+        self.app.push_screen(WipForm(save, lane=lane))
+
+    def retro(self, month: str | None = None, step: int = 0) -> None:
+        """Open the retro for ``month`` moved by ``step`` months (this month by default)."""
+        with IMPORTING:
+            from tkanban.core.retro import figures as retros
+            from tkanban.tui.screens.retro import RetroScreen
+        control = self.control
+
+        def compute() -> Retro:
+            year, mon = (retros.parse_month(month) if month
+                         else retros.current_month(control.clock()))
+            year, mon = retros.shift_month(year, mon, step)
+            cards, lanes = q.history(control.store, control.board)
+            return retros.compute(cards, lanes, q.phase_refs(control.store, control.board),
+                                  year, mon, control.clock())
+
+        async def job() -> None:
+            result = await control.call(lambda _: compute())
+            if isinstance(self.app.screen, RetroScreen):
+                self.app.screen.show(result)
+            else:
+                await self.app.push_screen(RetroScreen(result))
+
+        self.app.run_worker(job(), group="forms")
+
+
+def _field(card: CardInfo, name: str) -> Any:
+    """A card's value for an edit form's field (no assignee: empty)."""
+    value = getattr(card, name)
+    return "" if value is None else value
