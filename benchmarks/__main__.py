@@ -43,7 +43,7 @@ QUIT = {"floor": b"\x11", "board": b"q"}
 
 ADD_ON_TOP = (  # on top of a lane the board is not scrolling, so the new card is in view
     "import sys, time; from pathlib import Path; from tkanban.core.board import cards as ops; "
-    "from tkanban.core.storage.base import Store; s = Store.open(Path(sys.argv[1])); "
+    "from tkanban.core.storage import open_store; s = open_store(Path(sys.argv[1])); "
     "c = ops.add_card(s, 'main', sys.argv[2], author='bob', lane='review-model'); "
     "ops.reorder_card(s, c.id, 0, author='bob'); print(time.time())"
 )

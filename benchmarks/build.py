@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 from tkanban.core.storage.schema import SCHEMA_VERSION
 from tkanban.core.storage.tables import LANES
 from tkanban.core.transfer.backup import FORMAT, FORMAT_VERSION, import_json
@@ -63,7 +63,7 @@ def build(path: Path, cards: int, logs_per_card: int = 3) -> Path:
     """A board file at ``path`` holding ``cards`` cards with their logs."""
     if path.exists():
         path.unlink()
-    store = Store.open(path, clock=lambda: NOW)
+    store = open_store(path, clock=lambda: NOW)
     try:
         data = board_data(cards, logs_per_card)
         if cards == 0:

@@ -26,14 +26,15 @@ from pathlib import Path
 from benchmarks.__main__ import QUIT, first_paint, idle_cpu, list_json, pct, start
 from benchmarks.build import NOW, board_data
 from tkanban.core.board import cards as ops
-from tkanban.core.storage.base import Store
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 from tkanban.core.transfer.backup import import_json
 
 CARDS = 1_000
 
 
 def fill(where: Path | str) -> None:
-    store = Store.open(where, clock=lambda: NOW)
+    store = open_store(where, clock=lambda: NOW)
     try:
         import_json(store, board_data(CARDS))
     finally:
@@ -43,7 +44,7 @@ def fill(where: Path | str) -> None:
 def moves_seen(where: Path | str, repeats: int, idle: float,
                statements: object = None) -> dict[str, list[float]]:
     """Idle CPU (and statements run while idle), then ``repeats`` moves by another client."""
-    store = Store.open(where, clock=time.time)
+    store = open_store(where, clock=time.time)
     movers = [ops.add_card(store, "main", f"mover-{n}", author="bob", lane="update-model").id
               for n in range(repeats)]
     app, _ = start(where)  # type: ignore[arg-type]
@@ -60,7 +61,7 @@ def moves_seen(where: Path | str, repeats: int, idle: float,
             since = len(app.output)
             ops.move_card(store, card_id, "review-model", author="bob", position=0)
             committed = time.perf_counter()
-            title = ops.get_card(store, card_id).card.title
+            title = q.get_card(store, card_id).card.title
             delays.append(app.wait_for(title.encode(), since=since) - committed)
             app.settle(0.3)
         out["external"] = delays

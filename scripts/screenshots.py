@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tkanban.core.board.cards import ensure_board
 from tkanban.core.demo import DEMO_RUNS, fill_demo
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 from tkanban.tui.app import TkanbanApp
 
 NOW = 1_795_000_000.0  # a fixed moment, so the countdowns in the images never change
@@ -34,7 +34,7 @@ SHOTS = [
 
 async def shoot(name: str, size: tuple[int, int], keys: list[str], folder: Path) -> Path:
     path = folder / f"{name}.db"
-    store = Store.open(path, clock=lambda: NOW)
+    store = open_store(path, clock=lambda: NOW)
     ensure_board(store, "main")
     fill_demo(store, "main")
     app = TkanbanApp(store, "main", "alice", clock=lambda: NOW, poll_interval=3600)
@@ -62,7 +62,7 @@ def report_png(folder: Path) -> None:
     if browser is None:
         print("no chromium: screenshots/retro-report.png left as it is", file=sys.stderr)
         return
-    store = Store.open(folder / "report.db", clock=lambda: NOW)
+    store = open_store(folder / "report.db", clock=lambda: NOW)
     ensure_board(store, "main")
     fill_demo(store, "main")
     cards, lanes = history(store, "main")

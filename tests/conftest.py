@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board.cards import ensure_board
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 
 from . import pgserver
 
@@ -108,7 +108,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db: Path | str, clock: StepClock):
-    store = Store.open(db, clock=clock)
+    store = open_store(db, clock=clock)
     ensure_board(store, "main")
     yield store
     store.close()

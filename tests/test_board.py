@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.errors import ConflictError, NotFoundError, ValidationError
 from tkanban.core.model.timebox import parse_duration
 from tkanban.core.storage.base import Store
@@ -13,12 +14,12 @@ from .conftest import StepClock
 
 
 def titles(store: Store, lane: str) -> list[str]:
-    return [c.title for c in ops.list_cards(store, lane=lane)]
+    return [c.title for c in q.list_cards(store, lane=lane)]
 
 
 def positions_ok(store: Store) -> None:
     by_lane: dict[str, list[int]] = {}
-    for card in ops.list_cards(store):
+    for card in q.list_cards(store):
         by_lane.setdefault(card.lane_slug, []).append(card.position)
     for slug, found in by_lane.items():
         assert sorted(found) == list(range(len(found))), slug
@@ -29,7 +30,7 @@ def test_add_list_and_lanes_by_number_slug_name(store: Store) -> None:
     ops.add_card(store, "main", "B", author="ann", lane="2")
     ops.add_card(store, "main", "C", author="ann", lane="Code review HYPOTHESIS")
     ops.move_card(store, a.id, "update-model", author="ann")
-    assert [(c.title, c.lane_slug) for c in ops.list_cards(store)] == [
+    assert [(c.title, c.lane_slug) for c in q.list_cards(store)] == [
         ("B", "test-hypothesis"), ("C", "review-hypothesis"), ("A", "update-model")]
     with pytest.raises(ValidationError, match="no lane '9'"):
         ops.move_card(store, a.id, "9", author="ann")
@@ -73,11 +74,11 @@ def test_hypothesis_needs_outcome_for_done(store: Store) -> None:
     ops.move_card(store, card.id, "test-hypothesis", author="ann")
     with pytest.raises(ValidationError, match="needs an outcome"):
         ops.move_card(store, card.id, "done", author="ann")
-    assert ops.get_card(store, card.id).card.lane_slug == "test-hypothesis"
+    assert q.get_card(store, card.id).card.lane_slug == "test-hypothesis"
     done = ops.move_card(store, card.id, "done", author="ann", outcome="invalidated",
                          conclusion="no gain")
     assert (done.lane_slug, done.outcome, done.conclusion) == ("done", "invalidated", "no gain")
-    kinds = [e.kind for e in ops.get_card(store, card.id).entries]
+    kinds = [e.kind for e in q.get_card(store, card.id).entries]
     assert kinds == ["create", "move", "outcome", "move"]
     task = ops.add_card(store, "main", "a task", author="ann")
     assert ops.move_card(store, task.id, "done", author="ann").lane_slug == "done"
@@ -99,7 +100,7 @@ def test_stale_version_is_refused(store: Store) -> None:
         ops.edit_card(store, card.id, author="ann", title="ann's title",
                       expected_version=card.version)
     assert info.value.changed_by == "bob"
-    assert ops.get_card(store, card.id).card.title == "bob's title"
+    assert q.get_card(store, card.id).card.title == "bob's title"
     again = ops.edit_card(store, card.id, author="ann", title="ann's title",
                           expected_version=info.value.current_version)
     assert again.title == "ann's title"
@@ -112,11 +113,11 @@ def test_log_metrics_mentions(store: Store, clock: StepClock) -> None:
     clock.advance(10)
     ops.add_log(store, card.id, "better, @bobby too", author="ann",
                 metrics={"auc": 0.85, "f1": 0.6})
-    detail = ops.get_card(store, card.id)
+    detail = q.get_card(store, card.id)
     assert [s.met for s in detail.criteria_status()] == [True, True]
-    assert [m.entry.text for m in ops.mentions_of(store, "bob")] == ["first try @bob"]
-    assert [m.entry.text for m in ops.mentions_of(store, "BOBBY")] == ["better, @bobby too"]
-    assert ops.mentions_of(store, "dave") == []
+    assert [m.entry.text for m in q.mentions_of(store, "bob")] == ["first try @bob"]
+    assert [m.entry.text for m in q.mentions_of(store, "BOBBY")] == ["better, @bobby too"]
+    assert q.mentions_of(store, "dave") == []
     with pytest.raises(ValidationError):
         ops.add_log(store, card.id, "  ", author="ann")
     with pytest.raises(NotFoundError):
@@ -132,7 +133,7 @@ def test_timebox_extension_needs_reason(store: Store) -> None:
     card = ops.set_timebox(store, card.id, parse_duration("2h"), author="ann",
                            reason="data arrived late")
     assert card.timebox_seconds == 7200
-    last = ops.get_card(store, card.id).entries[-1]
+    last = q.get_card(store, card.id).entries[-1]
     assert last.kind == "extend" and "data arrived late" in last.text
 
 
@@ -146,13 +147,13 @@ def test_validation(store: Store) -> None:
         ops.add_card(store, "main", "T", author="ann", criteria="auc > 1")
     with pytest.raises(ValidationError):
         ops.add_card(store, "main", "bad \x1b[31m", author="ann")
-    assert ops.list_cards(store) == []
+    assert q.list_cards(store) == []
 
 
 def test_board_snapshot(store: Store) -> None:
     a = ops.add_card(store, "main", "A", author="ann")
     ops.add_card(store, "main", "B", author="ann", lane="done")
-    snap = ops.load_board(store)
+    snap = q.load_board(store)
     assert [len(lane.cards) for lane in snap.lanes] == [1, 0, 0, 0, 0, 1]
     assert snap.find(a.id) == (0, 0)
 
@@ -162,10 +163,10 @@ def test_done_shows_recent_first_and_is_cut(store: Store, clock: StepClock) -> N
     for card_id in ids:
         clock.advance(10)
         ops.move_card(store, card_id, "done", author="ann")
-    assert [c.title for c in ops.list_cards(store, lane="done")] == ["d4", "d3", "d2", "d1",
+    assert [c.title for c in q.list_cards(store, lane="done")] == ["d4", "d3", "d2", "d1",
                                                                      "d0"]
     positions_ok(store)
-    snap = ops.load_board(store, done_limit=2)
+    snap = q.load_board(store, done_limit=2)
     done = snap.lanes[5]
     assert [c.title for c in done.cards] == ["d4", "d3"] and done.count == 5
     assert snap.position_of(5, 0) == 4
@@ -174,19 +175,19 @@ def test_done_shows_recent_first_and_is_cut(store: Store, clock: StepClock) -> N
 def test_changes_since_names_changed_cards_and_lanes(store: Store) -> None:
     a = ops.add_card(store, "main", "A", author="ann")
     b = ops.add_card(store, "main", "B", author="ann")
-    seq = ops.load_board(store).seq
-    assert ops.changes_since(store, "main", seq) == (seq, {})
+    seq = q.load_board(store).seq
+    assert q.changes_since(store, "main", seq) == (seq, {})
     ops.move_card(store, a.id, "update-model", author="bob")
     ops.add_log(store, b.id, "note", author="bob")
-    new_seq, changed = ops.changes_since(store, "main", seq)
+    new_seq, changed = q.changes_since(store, "main", seq)
     assert new_seq == seq + 2 and changed == {a.id: "update-model", b.id: "todo"}
     ops.archive_card(store, b.id, author="bob")
-    assert ops.changes_since(store, "main", new_seq)[1] == {b.id: None}
+    assert q.changes_since(store, "main", new_seq)[1] == {b.id: None}
 
 
 def test_snapshot_with_move_draws_a_move_before_the_file_has_it(store: Store) -> None:
     ids = [ops.add_card(store, "main", t, author="ann").id for t in "ABC"]
-    snap = ops.load_board(store)
+    snap = q.load_board(store)
     moved = snap.with_move(ids[2], 1, 0)
     assert moved is not None
     assert [c.title for c in moved.lanes[0].cards] == ["A", "B"]
@@ -200,11 +201,11 @@ def test_snapshot_with_move_draws_a_move_before_the_file_has_it(store: Store) ->
 def test_a_written_move_on_its_drawn_snapshot_is_the_file_unless_another_change_came_between(
         store: Store) -> None:
     ids = [ops.add_card(store, "main", t, author="ann").id for t in "ABC"]
-    snap = ops.load_board(store)
+    snap = q.load_board(store)
     shown = snap.with_move(ids[1], 1, 0)
     assert shown is not None
     written = shown.with_card(ops.move_card(store, ids[1], "test-hypothesis", author="ann"))
-    fresh = ops.load_board(store)
+    fresh = q.load_board(store)
     assert written.seq == fresh.seq
     assert [[(c.id, c.version) for c in lane.cards] for lane in written.lanes] == \
         [[(c.id, c.version) for c in lane.cards] for lane in fresh.lanes]
@@ -215,4 +216,4 @@ def test_a_written_move_on_its_drawn_snapshot_is_the_file_unless_another_change_
     ops.add_log(store, ids[2], "from elsewhere", author="bob")
     late = shown.with_card(ops.move_card(store, ids[0], "test-hypothesis", author="ann"))
     assert late.seq == written.seq
-    assert set(ops.changes_since(store, "main", late.seq)[1]) == {ids[0], ids[2]}
+    assert set(q.changes_since(store, "main", late.seq)[1]) == {ids[0], ids[2]}

@@ -10,7 +10,9 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.model.records import BoardSnapshot, CardInfo, LaneInfo
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.tui.control.controller import BoardController
 
@@ -85,7 +87,7 @@ def titles(snapshot: BoardSnapshot | None, slug: str) -> list[str]:
 
 
 def lane_of(store: Store, card_id: int) -> str:
-    return ops.get_card(store, card_id).card.lane_slug
+    return q.get_card(store, card_id).card.lane_slug
 
 
 def control_for(store: Store, clock: StepClock) -> tuple[BoardController, FakeView, FakeHost]:
@@ -154,7 +156,7 @@ async def test_a_hypothesis_asks_for_its_outcome_before_done(store: Store,
 async def test_waits_for_a_locked_file_and_says_so(db_path: Path, store: Store,
                                                    clock: StepClock) -> None:
     card = ops.add_card(store, "main", "patient", author="ann")
-    locked = Store.open(db_path, busy_timeout=0.2)  # a short wait per attempt
+    locked = open_store(db_path, busy_timeout=0.2)  # a short wait per attempt
     control, view, host = control_for(locked, clock)
     await control.reload(focus_id=card.id)
     holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
@@ -181,7 +183,7 @@ async def test_polling_reads_only_what_another_process_changed(db: Path | str, s
     shown = len(view.shown)
     await control.reload_if_changed()
     assert len(view.shown) == shown, "nothing changed: nothing read or shown"
-    other = Store.open(db)
+    other = open_store(db)
     ops.move_card(other, card.id, "update-model", author="bob")
     other.close()
     before = view.snapshot
@@ -202,7 +204,7 @@ async def test_a_failed_write_becomes_a_notice_and_the_board_the_file(
     card = ops.add_card(store, "main", "gone soon", author="ann")
     control, view, host = control_for(store, clock)
     await control.reload(focus_id=card.id)
-    other = Store.open(db_path)
+    other = open_store(db_path)
     ops.archive_card(other, card.id, author="bob")
     other.close()
     control.request_move(1)

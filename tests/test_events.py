@@ -25,6 +25,7 @@ from tkanban.core.board.relations import relate, unrelate
 from tkanban.core.board.undo import restore_card, strike_entry
 from tkanban.core.events import changes as ev
 from tkanban.core.runs.sync import link_run, sync_one, unlink_run
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 
 from .conftest import StepClock, run_cli, tkanban_exe
@@ -141,8 +142,8 @@ def every_change(store: Store) -> tuple[int, int]:
 def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) -> None:
     a, b = every_change(store)
     clock.advance(3 * 3600)
-    assert ev.expire_due(store, "main") == 2  # both boxes ran out
-    assert ev.expire_due(store, "main") == 0  # once per box
+    assert ops.expire_due(store, "main") == 2  # both boxes ran out
+    assert ops.expire_due(store, "main") == 0  # once per box
     found = types_of(store)
     assert set(found) == set(ev.TYPES)
     events = {e.type: e for e in ev.events_after(store, "main", 0)}
@@ -162,9 +163,9 @@ def test_every_change_is_an_event_with_the_card(store: Store, clock: StepClock) 
     ids = [e.id for e in ev.events_after(store, "main", 0)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     ops.set_timebox(store, a, 3 * 3600 + 60, author="bob", reason="more")  # runs again
-    assert ev.expire_due(store, "main") == 0
+    assert ops.expire_due(store, "main") == 0
     clock.advance(120)
-    assert ev.expire_due(store, "main") == 1
+    assert ops.expire_due(store, "main") == 1
 
 
 def test_events_on_the_command_line(db: Path | str) -> None:
@@ -234,7 +235,7 @@ def test_webhooks_get_every_event_and_slack_text(db: Path | str, receiver: Recei
 
 
 def test_every_event_type_reaches_a_webhook(db: Path | str, receiver: Receiver) -> None:
-    store = Store.open(db, clock=lambda: time.time() - 3 * 3600)  # boxes that ran out since
+    store = open_store(db, clock=lambda: time.time() - 3 * 3600)  # boxes that ran out since
     ops.ensure_board(store, "main")
     every_change(store)
     store.close()

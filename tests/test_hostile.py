@@ -15,17 +15,19 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
-from tkanban.core.storage.base import Store
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 
 from .conftest import run_cli
 
 WORKER = textwrap.dedent("""
     import sys
     from tkanban.core.board import cards as ops
+    from tkanban.core.board import reads as q
     from tkanban.core.storage.base import Store
 
     where, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    store = Store.open(where)
+    store = open_store(where)
     ops.ensure_board(store, "main")
     for i in range(count):
         card = ops.add_card(store, "main", f"{name}-{i}", author=name)
@@ -38,7 +40,7 @@ WORKER = textwrap.dedent("""
 
 def check_consistent(db: Path | str) -> list[ops.CardInfo]:
     """The board is sound: no half-written card, every lane's positions dense."""
-    store = Store.open(db)
+    store = open_store(db)
     try:
         assert store.integrity_problems() == []
         with store.reading() as sql:
@@ -46,7 +48,7 @@ def check_consistent(db: Path | str) -> list[ops.CardInfo]:
                 "SELECT count(*) FROM card c WHERE NOT EXISTS (SELECT 1 FROM log_entry e "
                 "WHERE e.card_id = c.id AND e.kind = 'create')").fetchone()[0]
         assert orphans == 0, "a card without its creation entry: half a card was written"
-        cards = ops.list_cards(store)
+        cards = q.list_cards(store)
     finally:
         store.close()
     by_lane: dict[str, list[int]] = {}
@@ -61,7 +63,7 @@ def test_eight_processes_on_one_board(db: Path | str, engine: str) -> None:
     """Eight writers at once, each adding cards and logging, moving and reordering them (four
     writes a card: 60 each on a file, 100 each on a server): nothing lost, nothing failed."""
     each = 15 if engine == "sqlite" else 25
-    Store.open(db).close()
+    open_store(db).close()
     procs = [
         subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"w{n}", str(each)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -77,7 +79,7 @@ def test_eight_processes_on_one_board(db: Path | str, engine: str) -> None:
     assert len({c.id for c in cards}) == 8 * each
     assert sorted(c.title for c in cards) == sorted(f"w{n}-{i}" for n in range(8)
                                                     for i in range(each))
-    store = Store.open(db)
+    store = open_store(db)
     with store.reading() as sql:
         notes = sql.execute("SELECT count(*) FROM log_entry WHERE kind = 'note'").fetchone()[0]
     store.close()
@@ -98,7 +100,7 @@ def test_cli_processes_in_parallel(db: Path | str) -> None:
 
 
 def test_writer_killed_again_and_again(db: Path | str) -> None:
-    Store.open(db).close()
+    open_store(db).close()
     rng = random.Random(7)
     for round_ in range(12):
         proc = subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"k{round_}",

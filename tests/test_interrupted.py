@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 from tkanban.core.storage.filecheck import has_hot_journal
 
 from .conftest import run_cli
@@ -94,7 +94,7 @@ def assert_whole(db: Path | str) -> dict[str, int]:
     cards = json.loads(listed.stdout)
     if isinstance(db, Path):
         assert not has_hot_journal(db), "the first command after the kill rolls the write back"
-    store = Store.open(db)
+    store = open_store(db)
     try:
         assert store.integrity_problems() == []
         with store.reading() as sql:
@@ -140,7 +140,7 @@ def _stopped_cleanly(status: int, sig: int, stderr: Path) -> None:
 
 def test_moves_killed_at_random_points(db: Path | str, tmp_path: Path,
                                        forks: ForkServer) -> None:
-    store = Store.open(db)
+    store = open_store(db)
     ops.ensure_board(store)
     for i in range(6):
         ops.add_card(store, "main", f"card {i}", author="ann", kind="task")
@@ -196,7 +196,7 @@ def test_imports_killed_at_random_points(new_db: Callable[[], Path | str], tmp_p
                                          forks: ForkServer) -> None:
     export, n_cards, n_entries = _big_export(tmp_path)
     db = new_db()
-    store = Store.open(db)
+    store = open_store(db)
     ops.ensure_board(store)  # an empty board, so that 'list' has a board to list
     store.close()
     rng = random.Random(5)
@@ -214,7 +214,7 @@ def test_imports_killed_at_random_points(new_db: Callable[[], Path | str], tmp_p
         if counts["cards"]:  # it finished before the signal: start again from an empty board
             db = new_db()
             runs = [["--db", str(db), "import", str(export)]]
-            store = Store.open(db)
+            store = open_store(db)
             ops.ensure_board(store)
             store.close()
     assert 0 in outcomes, "no import was ever interrupted: the kills came too late"
@@ -238,7 +238,7 @@ def test_the_board_file_heals_from_an_interrupted_write(db_path: Path) -> None:
     is read-only, the message says what happened and how to heal it. (The writer is killed
     where it has written changed pages into the file, which a random kill hits only now and
     then: the tests above kill tkanban's own writers at random.)"""
-    store = Store.open(db_path)
+    store = open_store(db_path)
     ops.ensure_board(store)
     for i in range(300):
         ops.add_card(store, "main", f"card {i} " + "x" * 150, author="ann")

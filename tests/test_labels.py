@@ -16,6 +16,7 @@ from tkanban.core.board.phases import phase_refs
 from tkanban.core.errors import ConflictError, ValidationError
 from tkanban.core.model.filters import parse_filter
 from tkanban.core.retro.figures import compute
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 
 from .conftest import StepClock, run_cli
@@ -184,7 +185,7 @@ def test_a_server_at_schema_3_is_upgraded(pg_server) -> None:  # type: ignore[no
                 conn.execute(statement)
         conn.execute("INSERT INTO meta (key, value) VALUES ('application', 'tkanban'), "
                      "('schema', %s), ('requires', '0.1.0')", (str(BASE_VERSION),))
-    store = Store.open(url)
+    store = open_store(url)
     ops.ensure_board(store, "main")
     assert ops.add_card(store, "main", "x", author="a", labels=["new"]).labels == ("new",)
     store.close()

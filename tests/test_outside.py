@@ -21,6 +21,7 @@ from tkanban.core.board import reads as q
 from tkanban.core.events.changes import Event
 from tkanban.core.events.hooks import WebhookHook
 from tkanban.core.runs.sync import link_run, sync
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.core.transfer.backup import dump, export_json, import_json
 
@@ -172,7 +173,7 @@ def test_hostile_tracker_answers_are_one_line_and_the_other_runs_sync(
         assert runs["text"].metrics == {"loss": 0.1}
         assert any("bad␛name" in line for line in said)
     exported = dump(export_json(store))
-    again = Store.open(tmp_path / "again.db")
+    again = open_store(tmp_path / "again.db")
     import_json(again, json.loads(exported))
     assert dump(export_json(again)) == exported
     again.close()
@@ -199,7 +200,7 @@ def test_a_real_tracker_with_control_characters_in_names(store: Store, mlflow_se
     assert q.mentions_of(store, "team", "main") == []  # a run's name pings nobody
     exported = dump(export_json(store))
     assert "\\u001b" not in exported and "\x1b" not in exported
-    again = Store.open(tmp_path / "again.db")
+    again = open_store(tmp_path / "again.db")
     import_json(again, json.loads(exported))
     assert dump(export_json(again)) == exported
     again.close()
@@ -247,7 +248,7 @@ def damage(path: Path, table: str) -> None:
 
 
 def test_export_of_a_damaged_file_saves_what_reads(db_path: Path, tmp_path: Path) -> None:
-    store = Store.open(db_path)
+    store = open_store(db_path)
     ops.ensure_board(store, "main")
     for i in range(80):
         card = ops.add_card(store, "main", f"card {i} " + "x" * 150, author="ann")
@@ -277,7 +278,7 @@ def test_a_card_command_with_board_keeps_to_that_board(db: Path | str) -> None:
     refused = run_cli("--board", "nlp", "move", "2", "3", db=db)
     line = one_line_error(refused)
     assert "no card #2 on board 'nlp'" in line and "'vision'" in line
-    store = Store.open(db)
+    store = open_store(db)
     try:
         assert q.get_card(store, 2).card.lane_slug == "todo"  # not moved
     finally:

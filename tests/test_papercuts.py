@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.demo import fill_demo
 from tkanban.core.storage.base import Store
 from tkanban.tui.forms.dialogs import CardForm, TimeboxForm
@@ -37,7 +38,7 @@ async def test_escape_on_the_wrap_up_prompt_changes_nothing(store: Store,
                         timebox_seconds=60)
     ops.move_card(store, card.id, 2, author="ann")
     clock.advance(120)
-    before = ops.get_card(store, card.id)
+    before = q.get_card(store, card.id)
     async with board(store, (120, 35), clock=clock) as (app, pilot):
         await press(app, pilot, "l", "enter")
         assert isinstance(app.screen, ConfirmDialog)
@@ -46,7 +47,7 @@ async def test_escape_on_the_wrap_up_prompt_changes_nothing(store: Store,
         assert not isinstance(app.screen, TimeboxForm)
         await press(app, pilot, "escape", "enter")
         assert isinstance(app.screen, CardScreen), "asked once, not each time the card opens"
-    after = ops.get_card(store, card.id)
+    after = q.get_card(store, card.id)
     assert (after.card.version, len(after.entries)) == (before.card.version, len(before.entries))
 
 
@@ -62,7 +63,7 @@ async def test_the_conflict_dialog_acts_on_enter_and_save(store: Store, key: str
         assert isinstance(app.screen, CardForm) and "changed by bob" in screen_text(app)
         await press(app, pilot, key)
         assert not isinstance(app.screen, CardForm)
-    detail = ops.get_card(store, card_id)
+    detail = q.get_card(store, card_id)
     assert (detail.card.title, detail.card.description) == ("alice's title", "bob was here")
 
 
@@ -175,7 +176,7 @@ async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
         expected = "from the editor\nline two" if script == "rewrite" else "typed"
         assert area.text == expected
         await press(app, pilot, "ctrl+s")
-    notes = [e.text for e in ops.get_card(store, card_id).entries if e.kind == "note"]
+    notes = [e.text for e in q.get_card(store, card_id).entries if e.kind == "note"]
     assert notes == [expected]
 
 
@@ -210,9 +211,9 @@ async def test_archived_cards_open_and_restore_in_the_board(store: Store) -> Non
         assert app.screen is app.board_screen
         assert "restored to Test hypothesis" in screen_text(app)
         assert "first" in screen_text(app)
-    card = ops.get_card(store, first).card
+    card = q.get_card(store, first).card
     assert (card.archived, card.lane_slug, card.position) == (False, "test-hypothesis", 0)
-    assert ops.get_card(store, first).entries[-1].kind == "restore"
+    assert q.get_card(store, first).entries[-1].kind == "restore"
 
 
 async def test_the_user_filter_finds_cards_whose_log_mentions_them(store: Store) -> None:
@@ -241,5 +242,5 @@ def test_cards_mentioning_feeds_the_user_filter(store: Store) -> None:
     found = cards_mentioning(store, "main", ["bob"])
     assert found == {asked.id}
     match = replace(parse_filter("@bob"), mentioned=frozenset(found)).matcher(0)
-    cards = {c.id: c for c in ops.list_cards(store)}
+    cards = {c.id: c for c in q.list_cards(store)}
     assert match(cards[asked.id]) and not match(cards[other.id])

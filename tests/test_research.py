@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.board.phases import running_phase, start_phase
 from tkanban.core.storage.base import Store
 from tkanban.tui.forms.dialogs import PhaseForm, WipForm
@@ -124,7 +125,7 @@ async def test_wip_limit_from_the_board(store: Store) -> None:
         assert isinstance(app.screen, WipForm)
         await pilot.press("1")
         await press(app, pilot, "enter")
-        assert ops.get_lanes(store)[0].wip_limit == 1
+        assert q.get_lanes(store)[0].wip_limit == 1
         assert "2/1 over WIP" in screen_text(app)
 
 
@@ -146,7 +147,7 @@ async def test_overdue_notice_and_wrap_up(store: Store, clock: StepClock) -> Non
         await press(app, pilot, "tab")
         await pilot.press(*"needs one more run")
         await press(app, pilot, "enter")
-        entries = ops.get_card(store, card.id).entries
+        entries = q.get_card(store, card.id).entries
         assert entries[-1].kind == "extend" and "needs one more run" in entries[-1].text
 
 

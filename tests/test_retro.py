@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.board.phases import end_phase, phase_refs, start_phase
 from tkanban.core.errors import ValidationError
 from tkanban.core.retro.figures import compute, parse_month, percentile
@@ -65,7 +66,7 @@ def history_board(store: Store, clock: StepClock) -> Store:
 
 
 def test_hand_computed_figures(history_board: Store, clock: StepClock) -> None:
-    cards, lanes = ops.history(history_board)
+    cards, lanes = q.history(history_board)
     retro = compute(cards, lanes, phase_refs(history_board, "main"), 2026, 11, clock.now)
     data = retro.to_json()
     assert data["hypotheses"] == {"validated": 2, "invalidated": 1, "inconclusive": 0}
@@ -94,7 +95,7 @@ def test_hand_computed_figures(history_board: Store, clock: StepClock) -> None:
 
 
 def test_october_is_separate(history_board: Store, clock: StepClock) -> None:
-    cards, lanes = ops.history(history_board)
+    cards, lanes = q.history(history_board)
     october = compute(cards, lanes, [], 2026, 10, clock.now).to_json()
     assert october["hypotheses"]["validated"] == 1
     assert october["learnings"][0]["conclusion"] == "c0"
@@ -102,7 +103,7 @@ def test_october_is_separate(history_board: Store, clock: StepClock) -> None:
 
 
 def test_markdown_report(history_board: Store, clock: StepClock) -> None:
-    cards, lanes = ops.history(history_board)
+    cards, lanes = q.history(history_board)
     text = compute(cards, lanes, [], 2026, 11, clock.now).to_markdown()
     for line in ["2 validated, 1 invalidated", "#2 H1: c1", "H2: c2", "cycle time 1d",
                  "median 3d, 85th percentile 4d 9h 36m", "data late", "longer than its box",

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tkanban.core.board.reads import get_card
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 
 from .browser import browser_page
 from .conftest import run_cli, tkanban_exe
@@ -137,7 +137,7 @@ def test_the_token_url_gets_the_board_and_another_origin_does_not(db_path: Path)
         assert "To do" in drawn and "Test hypothesis" in drawn
         page.mouse.click(600, 400)  # the terminal takes the keys
         page.keyboard.press("Shift+ArrowRight")
-        store = Store.open(db_path)
+        store = open_store(db_path)
         try:
             assert wait_for(page, lambda: get_card(store, 1).card.lane_slug ==
                             "test-hypothesis", 10)
@@ -149,7 +149,7 @@ def test_the_token_url_gets_the_board_and_another_origin_does_not(db_path: Path)
             other.goto(evil)
             assert wait_for(other, lambda: other.title() != "pending", 10)
             assert other.title() == "refused"
-        store = Store.open(db_path)
+        store = open_store(db_path)
         try:
             assert get_card(store, 1).card.lane_slug == "test-hypothesis"  # not moved on
         finally:

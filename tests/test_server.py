@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
-from tkanban.core.storage.base import Store
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 from tkanban.core.storage.schema import SCHEMA_VERSION, TABLES
 
 from .conftest import run_cli
@@ -176,7 +177,7 @@ async def test_a_change_elsewhere_is_heard_without_polling(pg_server: PgServer) 
 
     name = pg_server.new_database()
     url = pg_server.url(name)
-    mine, theirs = Store.open(url), Store.open(url)
+    mine, theirs = open_store(url), open_store(url)
     ops.ensure_board(mine, "main")
     (cid,) = seed(mine, "watched")
     # mine polls as the real board does (each second: the poll must cost the server nothing);
@@ -222,7 +223,7 @@ async def test_a_server_that_goes_away_keeps_the_move_and_writes_it_once(
         pg_server: PgServer, how: str) -> None:
     name = pg_server.new_database()
     url = pg_server.url(name)
-    store = Store.open(url)
+    store = open_store(url)
     ops.ensure_board(store, "main")
     (cid,) = seed(store, "survives")
     async with board(store, (120, 35)) as (app, pilot):
@@ -244,8 +245,8 @@ async def test_a_server_that_goes_away_keeps_the_move_and_writes_it_once(
         await wait_for(lambda: not app.control.lock.locked())
         await settle(app, pilot)
         await wait_for(lambda: "reconnecting" not in screen_lines(app)[-1])
-    check = Store.open(url)
-    card = ops.get_card(check, cid)
+    check = open_store(url)
+    card = q.get_card(check, cid)
     assert card.card.lane_slug == "test-hypothesis"
     assert [e.kind for e in card.entries].count("move") == 1, "written once"
     check.close()

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 
 from .conftest import run_cli
@@ -45,7 +47,7 @@ async def test_open_card_pane_shows_new_log_entries(db: Path | str, store: Store
     (card_id,) = seed(store, "watched")
     async with board(store, (120, 35)) as (app, pilot):
         await press(app, pilot, "enter")
-        other = Store.open(db)
+        other = open_store(db)
         ops.add_log(other, card_id, "bob's new finding", author="bob", metrics={"auc": 0.9})
         other.close()
         await poll_until(app, pilot, lambda: "bob's new finding" in screen_text(app))
@@ -116,7 +118,7 @@ def test_full_disk_is_a_clear_error_and_loses_nothing(small_disk: Path) -> None:
 
 async def test_full_disk_keeps_the_users_edit(small_disk: Path) -> None:
     db = small_disk / "board.db"
-    store = Store.open(db)
+    store = open_store(db)
     ops.ensure_board(store)
     seed(store, "card")
     async with board(store, (120, 35)) as (app, pilot):
@@ -131,6 +133,6 @@ async def test_full_disk_keeps_the_users_edit(small_disk: Path) -> None:
         filler.unlink()
         await press(app, pilot, "ctrl+s")
         assert app.screen is not form
-    check = Store.open(db)
-    assert ops.get_card(check, 1).entries[-1].text.startswith("a long finding")
+    check = open_store(db)
+    assert q.get_card(check, 1).entries[-1].text.startswith("a long finding")
     check.close()

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.errors import ReadOnlyError
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 from tkanban.core.storage.mounts import detect, parse_mountinfo
 
 MOUNTINFO = """\
@@ -71,13 +72,13 @@ def test_parse_skips_garbage() -> None:
 
 
 def test_this_machine_is_detected(db_path: Path) -> None:
-    store = Store.open(db_path)
+    store = open_store(db_path)
     assert store.storage.fstype  # the real mount table names a filesystem
     store.close()
 
 
 def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store.open(db_path, storage="network")
+    store = open_store(db_path, storage="network")
     assert store.storage.network and store.busy_timeout == 15.0
     ops.ensure_board(store)
     ops.add_card(store, "main", "kept", author="ann")
@@ -88,12 +89,12 @@ def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(store_module, "detect",
                         lambda path, override="auto": detect(path, table, override))
-    refused = Store.open(db_path)
+    refused = open_store(db_path)
     assert refused.readonly and refused.storage.network
-    assert [c.title for c in ops.list_cards(refused)] == ["kept"]
+    assert [c.title for c in q.list_cards(refused)] == ["kept"]
     with pytest.raises(ReadOnlyError, match="nolock.*--storage local"):
         ops.add_card(refused, "main", "new", author="ann")
     refused.close()
-    trusted = Store.open(db_path, storage="local")
+    trusted = open_store(db_path, storage="local")
     ops.add_card(trusted, "main", "new", author="ann")
     trusted.close()

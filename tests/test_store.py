@@ -9,7 +9,9 @@ import pytest
 from sqlmodel import SQLModel
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.errors import BoardFileError, ReadOnlyError
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.core.storage.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -20,7 +22,7 @@ def test_new_file_is_marked_as_a_board(db_path: Path, store: Store) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()
-    assert [lane.slug for lane in ops.get_lanes(store)] == [
+    assert [lane.slug for lane in q.get_lanes(store)] == [
         "todo", "test-hypothesis", "review-hypothesis", "update-model", "review-model", "done"]
 
 
@@ -54,13 +56,13 @@ def _make_v1_file(path: Path) -> None:
 
 def test_migrates_a_schema_1_file_with_its_data(db_path: Path) -> None:
     _make_v1_file(db_path)
-    store = Store.open(db_path)
+    store = open_store(db_path)
     try:
-        detail = ops.get_card(store, 7)
+        detail = q.get_card(store, 7)
         assert detail.card.title == "old card" and detail.card.lane_slug == "test-hypothesis"
         assert detail.entries[0].metrics == {"auc": 0.8}
         assert detail.entries[0].data == {}
-        assert [m.card_id for m in ops.mentions_of(store, "bob")] == [7]
+        assert [m.card_id for m in q.mentions_of(store, "bob")] == [7]
         ops.add_log(store, 7, "after the upgrade", author="ann", metrics={"f1": 0.5})
     finally:
         store.close()
@@ -82,7 +84,7 @@ def test_newer_schema_is_refused_untouched(db_path: Path, store: Store) -> None:
     conn.close()
     before = _snapshot(db_path)
     with pytest.raises(BoardFileError, match=r"needs tkanban >= 9\.1\.0"):
-        Store.open(db_path)
+        open_store(db_path)
     assert _snapshot(db_path) == before
 
 
@@ -90,7 +92,7 @@ def test_newer_schema_is_refused_untouched(db_path: Path, store: Store) -> None:
 def test_not_sqlite_is_refused_untouched(db_path: Path, content: bytes) -> None:
     db_path.write_bytes(content)
     with pytest.raises(BoardFileError, match="not a tkanban board"):
-        Store.open(db_path)
+        open_store(db_path)
     assert db_path.read_bytes() == content
 
 
@@ -101,7 +103,7 @@ def test_other_applications_sqlite_is_refused(db_path: Path) -> None:
     conn.close()
     before = _snapshot(db_path)
     with pytest.raises(BoardFileError, match="another application"):
-        Store.open(db_path)
+        open_store(db_path)
     assert _snapshot(db_path) == before
 
 
@@ -115,8 +117,8 @@ def test_corrupt_file_is_refused_untouched(db_path: Path, store: Store) -> None:
     db_path.write_bytes(bytes(data))
     before = _snapshot(db_path)
     with pytest.raises(BoardFileError, match="damaged|not a tkanban"):
-        store2 = Store.open(db_path)
-        ops.list_cards(store2)
+        store2 = open_store(db_path)
+        q.list_cards(store2)
     assert _snapshot(db_path) == before
 
 
@@ -128,7 +130,7 @@ def test_truncated_file_is_refused(db_path: Path, store: Store) -> None:
     db_path.write_bytes(data[: len(data) // 2])
     before = _snapshot(db_path)
     with pytest.raises(BoardFileError):
-        Store.open(db_path)
+        open_store(db_path)
     assert _snapshot(db_path) == before
 
 
@@ -141,9 +143,9 @@ def test_read_only_file_or_folder_reads_and_refuses_writes(db_path: Path, store:
     original = locked.stat().st_mode
     locked.chmod(mode)
     try:
-        ro = Store.open(db_path)
+        ro = open_store(db_path)
         assert ro.readonly
-        assert [c.title for c in ops.list_cards(ro)] == ["kept"]
+        assert [c.title for c in q.list_cards(ro)] == ["kept"]
         with pytest.raises(ReadOnlyError):
             ops.add_card(ro, "main", "new", author="ann")
         ro.close()
@@ -155,8 +157,8 @@ def test_read_only_flag_refuses_writes(db_path: Path, store: Store) -> None:
     ops.add_card(store, "main", "kept", author="ann")
     store.close()
     before = _snapshot(db_path)
-    ro = Store.open(db_path, readonly=True)
-    assert [c.title for c in ops.list_cards(ro)] == ["kept"]
+    ro = open_store(db_path, readonly=True)
+    assert [c.title for c in q.list_cards(ro)] == ["kept"]
     with pytest.raises(ReadOnlyError):
         ops.add_card(ro, "main", "new", author="ann")
     ro.close()
@@ -168,7 +170,7 @@ def test_wal_file_is_switched_back(db_path: Path, store: Store) -> None:
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
-    Store.open(db_path).close()
+    open_store(db_path).close()
     conn = sqlite3.connect(db_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     conn.close()
@@ -177,7 +179,7 @@ def test_wal_file_is_switched_back(db_path: Path, store: Store) -> None:
 def test_data_version_sees_other_connections(db_path: Path, store: Store) -> None:
     first = store.data_version()
     assert store.data_version() == first
-    other = Store.open(db_path)
+    other = open_store(db_path)
     ops.add_card(other, "main", "from elsewhere", author="bob")
     other.close()
     assert store.data_version() != first

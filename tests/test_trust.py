@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.errors import ReadOnlyError
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.core.storage.mounts import detect
 from tkanban.core.storage.schema import SCHEMA_VERSION
@@ -55,18 +57,18 @@ def _pretend_mount(monkeypatch: pytest.MonkeyPatch, folder: Path, fstype: str) -
 
 def test_sshfs_opens_read_only_and_says_why(db_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Store.open(db_path)
+    store = open_store(db_path)
     ops.ensure_board(store)
     ops.add_card(store, "main", "kept", author="ann")
     store.close()
     _pretend_mount(monkeypatch, db_path.parent, "fuse.sshfs")
-    shared = Store.open(db_path)
+    shared = open_store(db_path)
     assert shared.readonly and shared.storage.label == "network (fuse.sshfs)"
-    assert [c.title for c in ops.list_cards(shared)] == ["kept"]
+    assert [c.title for c in q.list_cards(shared)] == ["kept"]
     with pytest.raises(ReadOnlyError, match="fuse.sshfs.*on this machine only.*--storage local"):
         ops.add_card(shared, "main", "new", author="ann")
     shared.close()
-    one_machine = Store.open(db_path, storage="local")
+    one_machine = open_store(db_path, storage="local")
     ops.add_card(one_machine, "main", "new", author="ann")
     one_machine.close()
 
@@ -136,7 +138,7 @@ async def test_the_open_board_turns_read_only_on_damage(db_path: Path, store: St
     store.close()
     corrupt_lane_index(db_path)
     before = db_path.read_bytes()
-    damaged = Store.open(db_path)
+    damaged = open_store(db_path)
     async with board(damaged, (120, 35)) as (app, pilot):
         for _ in range(50):
             if "damaged" in screen_lines(app)[-1]:
@@ -250,7 +252,7 @@ def test_a_bad_export_is_refused_naming_the_record(db_path: Path, tmp_path: Path
     bad.write_text(json.dumps(data))
     fails(run_cli("import", str(bad), db=db_path), expected)
     assert not db_path.exists(), "a refused import leaves no file behind"
-    Store.open(db_path).close()
+    open_store(db_path).close()
     before = db_path.read_bytes()
     fails(run_cli("import", str(bad), db=db_path), expected)
     assert db_path.read_bytes() == before

@@ -12,6 +12,8 @@ import pytest
 from textual.pilot import Pilot
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
 from tkanban.tui.forms.dialogs import CardForm, LogForm, OutcomeForm
@@ -51,7 +53,7 @@ async def press(app: TkanbanApp, pilot: Pilot, *keys: str) -> None:
 
 def lanes_in_file(store: Store) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for card in ops.list_cards(store):
+    for card in q.list_cards(store):
         found.setdefault(card.lane_slug, []).append(card.title)
     return found
 
@@ -105,7 +107,7 @@ async def test_move_right_and_back(store: Store, size: tuple[int, int]) -> None:
         assert lanes_in_file(store) == {"todo": ["mover", "stayer"]}  # lands on top
         await press(app, pilot, "shift+right")
         assert lanes_in_file(store)["test-hypothesis"] == ["mover"]
-        moves = [e for e in ops.get_card(store, 1).entries if e.kind == "move"]
+        moves = [e for e in q.get_card(store, 1).entries if e.kind == "move"]
         assert len(moves) == 5 and all(e.author == "alice" for e in moves)
 
 
@@ -131,20 +133,20 @@ async def test_new_card_form(store: Store, size: tuple[int, int]) -> None:
         assert isinstance(app.screen, CardForm)
         await press(app, pilot, "ctrl+s")
         assert "title must not be empty" in screen_text(app)
-        assert ops.list_cards(store) == []
+        assert q.list_cards(store) == []
         await pilot.press(*"Ship the API")
         await press(app, pilot, "tab")  # title → time box (criteria are for hypotheses)
         await pilot.press(*"5x")
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, CardForm)
         assert "bad time box '5x'" in screen_text(app)
-        assert ops.list_cards(store) == []
+        assert q.list_cards(store) == []
         for _ in range(2):
             await pilot.press("backspace")
         await pilot.press(*"2d")
         await press(app, pilot, "enter")
         assert not isinstance(app.screen, CardForm)
-        cards = ops.list_cards(store)
+        cards = q.list_cards(store)
         assert [(c.title, c.lane_slug, c.timebox_seconds, c.author) for c in cards] == [
             ("Ship the API", "test-hypothesis", 172800, "alice")]
         assert "Ship the API" in screen_text(app)
@@ -164,10 +166,10 @@ async def test_new_hypothesis_with_criteria_validated_as_you_type(store: Store) 
         await settle(app, pilot)
         assert "bad criterion" in screen_text(app)
         await press(app, pilot, "ctrl+s")
-        assert ops.list_cards(store) == []
+        assert q.list_cards(store) == []
         form.query_one("#criteria").value = "auc >= 0.8 and f1 > 0.5"
         await press(app, pilot, "ctrl+s")
-        card = ops.list_cards(store)[0]
+        card = q.list_cards(store)[0]
         assert (card.kind, card.criteria) == ("hypothesis", "auc >= 0.8 and f1 > 0.5")
 
 
@@ -179,7 +181,7 @@ async def test_escape_cancels_a_form(store: Store, size: tuple[int, int]) -> Non
         await pilot.press("ctrl+a", *"changed")
         await press(app, pilot, "escape")
         assert not isinstance(app.screen, CardForm)
-        assert ops.list_cards(store)[0].title == "keep me"
+        assert q.list_cards(store)[0].title == "keep me"
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -190,7 +192,7 @@ async def test_edit_card(store: Store, size: tuple[int, int]) -> None:
         form = app.screen
         form.query_one("#title").value = "new title"
         await press(app, pilot, "ctrl+s")
-        assert ops.list_cards(store)[0].title == "new title"
+        assert q.list_cards(store)[0].title == "new title"
         assert "new title" in screen_text(app)
 
 
@@ -204,10 +206,10 @@ async def test_stale_edit_is_refused_then_reapplied(store: Store) -> None:
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, CardForm)
         assert "changed by bob" in screen_text(app)
-        assert ops.get_card(store, card_id).card.title == "original"
+        assert q.get_card(store, card_id).card.title == "original"
         await pilot.click("#reapply")
         await settle(app, pilot)
-        detail = ops.get_card(store, card_id)
+        detail = q.get_card(store, card_id)
         assert (detail.card.title, detail.card.description) == ("alice's title", "bob was here")
 
 
@@ -221,7 +223,7 @@ async def test_log_entry_and_detail(store: Store, size: tuple[int, int]) -> None
         await press(app, pilot, "tab")
         await pilot.press(*"auc=0.83")
         await press(app, pilot, "ctrl+s")
-        entries = ops.get_card(store, 1).entries
+        entries = q.get_card(store, 1).entries
         assert (entries[-1].text, entries[-1].metrics, entries[-1].author) == (
             "tried lr 3e-5 @bob", {"auc": 0.83}, "alice")
         await press(app, pilot, "enter")
@@ -245,9 +247,9 @@ async def test_archive_asks_first(store: Store, size: tuple[int, int]) -> None:
         await press(app, pilot, "x")
         assert isinstance(app.screen, ConfirmDialog)
         await press(app, pilot, "n")
-        assert len(ops.list_cards(store)) == 2
+        assert len(q.list_cards(store)) == 2
         await press(app, pilot, "j", "x", "y")
-        assert [c.title for c in ops.list_cards(store)] == ["keep"]
+        assert [c.title for c in q.list_cards(store)] == ["keep"]
         assert "drop" not in screen_text(app)
 
 
@@ -290,13 +292,13 @@ async def test_filter_overdue(store: Store, clock: StepClock) -> None:
 
 async def test_reload_and_live_changes(db_path: Path, store: Store) -> None:
     async with board(store, (120, 35)) as (app, pilot):
-        other = Store.open(db_path)
+        other = open_store(db_path)
         ops.add_card(other, "main", "from bob", author="bob")
         other.close()
         assert "from bob" not in screen_text(app)
         await press(app, pilot, "r")
         assert "from bob" in screen_text(app)
-        other = Store.open(db_path)
+        other = open_store(db_path)
         ops.add_card(other, "main", "polled in", author="bob")
         other.close()
         app.poll()
@@ -345,13 +347,13 @@ async def test_hypothesis_into_done_asks_for_outcome(store: Store) -> None:
         await press(app, pilot, "L")
         assert isinstance(app.screen, OutcomeForm)
         await press(app, pilot, "escape")
-        assert ops.get_card(store, card.id).card.lane_slug == "review-model"
+        assert q.get_card(store, card.id).card.lane_slug == "review-model"
         await press(app, pilot, "L")
         await press(app, pilot, "down", "enter")  # invalidated
         await press(app, pilot, "tab")
         await pilot.press(*"no gain")
         await press(app, pilot, "ctrl+s")
-        done = ops.get_card(store, card.id).card
+        done = q.get_card(store, card.id).card
         assert (done.lane_slug, done.outcome, done.conclusion) == ("done", "invalidated",
                                                                   "no gain")
 
@@ -362,7 +364,7 @@ async def test_timebox_and_countdown(store: Store, clock: StepClock) -> None:
         await press(app, pilot, "t")
         await pilot.press(*"1h")
         await press(app, pilot, "enter")
-        assert ops.list_cards(store)[0].timebox_seconds == 3600
+        assert q.list_cards(store)[0].timebox_seconds == 3600
         await press(app, pilot, "L")
         assert "01:00:00 left" in screen_lines(app)[-1]
         clock.advance(2)
@@ -380,7 +382,7 @@ async def test_timebox_and_countdown(store: Store, clock: StepClock) -> None:
         await press(app, pilot, "tab")
         await pilot.press(*"more data")
         await press(app, pilot, "enter")
-        assert ops.list_cards(store)[0].timebox_seconds == 7200
+        assert q.list_cards(store)[0].timebox_seconds == 7200
 
 
 HOSTILE_TITLE = "[/] [@click=app.quit]boom[/] [bold]x"
@@ -397,7 +399,7 @@ async def test_hostile_text_is_shown_literally(db_path: Path, store: Store) -> N
     conn.execute("UPDATE card SET assignee = ?", ("[red]eve",))
     conn.commit()
     conn.close()
-    store = Store.open(db_path)
+    store = open_store(db_path)
     async with board(store, (120, 35)) as (app, pilot):
         text = screen_text(app)
         for fragment in ("[/]", "[@click=app.quit]", "[bold]x", "@[red]eve"):
@@ -416,7 +418,7 @@ async def test_hostile_text_is_shown_literally(db_path: Path, store: Store) -> N
 async def test_read_only_board_refuses_writes(db_path: Path, store: Store) -> None:
     seed(store, "kept")
     store.close()
-    ro = Store.open(db_path, readonly=True)
+    ro = open_store(db_path, readonly=True)
     async with board(ro, (120, 35)) as (app, pilot):
         assert "read-only" in screen_lines(app)[-1]
         await press(app, pilot, "n")
@@ -424,7 +426,7 @@ async def test_read_only_board_refuses_writes(db_path: Path, store: Store) -> No
         await press(app, pilot, "L")
         assert "read-only" in screen_text(app)
     ro.close()
-    check = Store.open(db_path)
+    check = open_store(db_path)
     assert lanes_in_file(check) == {"todo": ["kept"]}
     check.close()
 

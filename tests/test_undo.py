@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
+from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 
 from .conftest import StepClock
@@ -13,7 +15,7 @@ from .test_tui import board, lanes_in_file, press, seed, settle
 
 
 def card(store: Store, card_id: int):  # noqa: ANN201
-    return ops.get_card(store, card_id).card
+    return q.get_card(store, card_id).card
 
 
 async def test_undo_and_redo_a_move_and_a_reorder(store: Store) -> None:
@@ -30,7 +32,7 @@ async def test_undo_and_redo_a_move_and_a_reorder(store: Store) -> None:
         assert lanes_in_file(store)["todo"] == ["second"]
         await press(app, pilot, "u", "u")
         assert lanes_in_file(store) == {"todo": ["first", "second"]}
-    moves = [e for e in ops.get_card(store, first).entries if e.kind == "move"]
+    moves = [e for e in q.get_card(store, first).entries if e.kind == "move"]
     assert [m.data["to"] for m in moves] == ["test-hypothesis", "todo", "test-hypothesis",
                                              "todo"], "every undo is a change of its own"
 
@@ -40,11 +42,11 @@ async def test_undo_an_added_card_archives_it(store: Store) -> None:
         await press(app, pilot, "n")
         await pilot.press(*"fresh idea")
         await press(app, pilot, "ctrl+s")
-        (made,) = ops.list_cards(store)
+        (made,) = q.list_cards(store)
         await press(app, pilot, "u")
-        assert ops.list_cards(store) == [] and card(store, made.id).archived
+        assert q.list_cards(store) == [] and card(store, made.id).archived
         await press(app, pilot, "U")
-        assert [c.title for c in ops.list_cards(store)] == ["fresh idea"]
+        assert [c.title for c in q.list_cards(store)] == ["fresh idea"]
 
 
 async def test_undo_an_edit_a_time_box_an_outcome_and_a_wip_limit(store: Store,
@@ -70,9 +72,9 @@ async def test_undo_an_edit_a_time_box_an_outcome_and_a_wip_limit(store: Store,
         await press(app, pilot, "w")
         await pilot.press(*"3")
         await press(app, pilot, "ctrl+s")
-        assert ops.get_lanes(store)[0].wip_limit == 3
+        assert q.get_lanes(store)[0].wip_limit == 3
         await press(app, pilot, "u")
-        assert ops.get_lanes(store)[0].wip_limit is None
+        assert q.get_lanes(store)[0].wip_limit is None
 
 
 async def test_undo_an_archive_and_a_log_entry(store: Store) -> None:
@@ -83,7 +85,7 @@ async def test_undo_an_archive_and_a_log_entry(store: Store) -> None:
         await press(app, pilot, "tab")
         await pilot.press(*"auc=0.9")
         await press(app, pilot, "ctrl+s", "u")
-        detail = ops.get_card(store, cid)
+        detail = q.get_card(store, cid)
         note = next(e for e in detail.entries if e.kind == "note")
         assert note.id in detail.struck and detail.latest_metrics == {}
         strike = detail.entries[-1]
@@ -101,7 +103,7 @@ async def test_undo_is_refused_after_someone_else_changed_the_card(db: Path | st
     (cid,) = seed(store, "shared")
     async with board(store, (120, 35)) as (app, pilot):
         await press(app, pilot, "L")
-        other = Store.open(db)
+        other = open_store(db)
         ops.move_card(other, cid, "update-model", author="bob")
         other.close()
         await press(app, pilot, "u")
@@ -114,7 +116,7 @@ async def test_an_undo_is_seen_live_by_another_board(db: Path | str, store: Stor
     from tkanban.tui.app import TkanbanApp
 
     (cid,) = seed(store, "watched")
-    other = Store.open(db)
+    other = open_store(db)
     watcher = TkanbanApp(other, "main", "bob", poll_interval=3600)
     async with board(store, (120, 35)) as (app, pilot):
         async with watcher.run_test(size=(120, 35)) as their:

@@ -23,6 +23,7 @@ from tkanban.cli.parser import PROG
 from tkanban.cli.relations import cmd_relate, cmd_unrelate, relation_lines
 from tkanban.cli.runs import cmd_board_setting, cmd_link, cmd_sync, cmd_unlink, run_lines
 from tkanban.cli.serve import cmd_serve
+from tkanban.core.storage import open_store
 from tkanban.user.paths import default_db_path, resolve_db_path
 
 if TYPE_CHECKING:
@@ -88,7 +89,6 @@ class Context:
         from tkanban.core.board.reads import board_exists
         from tkanban.core.errors import DamagedError
         from tkanban.core.model.records import DEFAULT_BOARD
-        from tkanban.core.storage.base import Store
 
         config = settings(args)
         location = resolve_db_path(getattr(args, "db", None), config.db)
@@ -100,7 +100,7 @@ class Context:
         """The board was named (``--board``, config.toml): card commands keep to it."""
         self.user = _user(args, config.user)
         try:
-            self.store = Store.open(location, storage=getattr(args, "storage", "auto"),
+            self.store = open_store(location, storage=getattr(args, "storage", "auto"),
                                     create=create)
         except DamagedError as exc:
             if not salvage or not isinstance(location, Path):

@@ -49,7 +49,7 @@ def _start(ctx: Context, since: int | str | None, default: int) -> int:
 def _expire(ctx: Context) -> None:
     """Write the events of time boxes that ran out (nothing on a board this user cannot
     write: another watcher or board will)."""
-    from tkanban.core.events.changes import expire_due
+    from tkanban.core.board.cards import expire_due
 
     try:
         expire_due(ctx.store, ctx.board)

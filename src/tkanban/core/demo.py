@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tkanban.core.board import cards as ops
+from tkanban.core.board import reads as q
 from tkanban.core.board.blocked import block_card
 from tkanban.core.board.relations import relate
 from tkanban.core.errors import ValidationError
@@ -87,7 +88,7 @@ RUNS = {0: "distilbert-lr2e-5", 1: "shap-treeexplainer"}
 
 def fill_demo(store: Store, board: str) -> int:
     """Fill ``board`` with the demo cards, back-dating their history. Returns the card count."""
-    if ops.list_cards(store, board, include_archived=True):
+    if q.list_cards(store, board, include_archived=True):
         raise ValidationError(
             f"board {board!r} already has cards; run the demo on a new board "
             "(--board demo) or a new file (--db demo.db)"

@@ -10,7 +10,7 @@ from tkanban.core.errors import TkanbanError
 from tkanban.core.model.records import DEFAULT_BOARD
 from tkanban.core.model.text import visible
 from tkanban.core.model.timebox import system_clock
-from tkanban.core.storage.base import Store
+from tkanban.core.storage import open_store
 from tkanban.tui.app import TkanbanApp
 from tkanban.user.config import Config
 
@@ -37,7 +37,7 @@ def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto
     try:
         existed = not isinstance(db, Path) or (db.exists() and db.stat().st_size > 0)
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
-        store = Store.open(db, clock=system_clock, storage=storage, busy_timeout=2.0)
+        store = open_store(db, clock=system_clock, storage=storage, busy_timeout=2.0)
         if not q.board_exists(store, name):
             from tkanban.core.board.cards import ensure_board
 

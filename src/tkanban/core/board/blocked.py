@@ -4,7 +4,7 @@ it spent blocked can be counted (``retro.blocked_spans``)."""
 
 from __future__ import annotations
 
-from tkanban.core.board.transaction import _for_write, _info_now, _log, _touch
+from tkanban.core.board.transaction import append_log, card_for_write, card_now, touch
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.records import CardInfo
 from tkanban.core.model.text import LINE_MAX, clean, clean_name
@@ -17,18 +17,18 @@ def block_card(store: Store, card_id: int, reason: str, *, author: str,
     reason = clean(reason, "reason", max_len=LINE_MAX, required=True)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         if card.blocked == reason:
-            return _info_now(session, card)
+            return card_now(session, card)
         was = card.blocked
         card.blocked = reason
         now = store.clock()
-        _touch(session, card, now)
-        _log(session, card, author, now, "block",
+        touch(session, card, now)
+        append_log(session, card, author, now, "block",
              f"blocked: {reason}" if was is None else f"still blocked, now: {reason}",
              {"reason": reason, "was": was})
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def unblock_card(store: Store, card_id: int, *, author: str,
@@ -36,13 +36,14 @@ def unblock_card(store: Store, card_id: int, *, author: str,
     """Take the block off a card."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         if card.blocked is None:
             raise ValidationError(f"card #{card_id} is not blocked")
         was, card.blocked = card.blocked, None
         now = store.clock()
-        _touch(session, card, now)
-        _log(session, card, author, now, "unblock", f"unblocked (was: {was})", {"reason": was})
+        touch(session, card, now)
+        append_log(session, card, author, now, "unblock", f"unblocked (was: {was})",
+                   {"reason": was})
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 

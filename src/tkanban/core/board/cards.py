@@ -2,7 +2,7 @@
 
 Every function takes the ``Store`` first, runs one short transaction and returns plain records
 (never live ORM objects), so callers in any thread can keep what they get. Writes go through
-SQLModel here; reads live in ``queries`` (re-exported here for convenience).
+SQLModel here; reads live in ``reads``.
 """
 
 from __future__ import annotations
@@ -15,37 +15,31 @@ from sqlmodel import Session
 from tkanban.core.board.reads import (
     ENTRY_COLUMNS,
     board_exists,
-    changes_since,
+    board_id,
     entry_info,
-    get_card,
-    get_lanes,
     has_board,
-    history,
-    list_cards,
-    load_board,
-    load_lanes,
-    mentions_of,
     seen_key,
-    unread_mentions,
 )
 from tkanban.core.board.transaction import (
-    _arrived,
-    _board_id,
-    _card,
-    _close_gap,
-    _for_write,
-    _info,
-    _info_now,
-    _lane_count,
-    _lanes,
-    _log,
-    _next_seq,
-    _open_gap,
-    _touch,
-    _waiters_changed,
-    _wip_event,
+    append_log,
+    arrived,
+    board_id_in,
+    card_events_now,
+    card_for_write,
+    card_info_in,
+    card_now,
+    card_row,
+    close_gap,
+    lane_count,
+    lanes_in,
+    next_seq,
+    open_gap,
+    touch,
+    waiters_changed,
+    wip_event,
 )
 from tkanban.core.errors import NotFoundError, ValidationError
+from tkanban.core.events.changes import SYSTEM
 from tkanban.core.model.criteria import OUTCOMES, format_criteria, parse_criteria
 from tkanban.core.model.records import (
     DEFAULT_BOARD,
@@ -136,11 +130,11 @@ def set_wip_limit(store: Store, board: str, lane: str | int, limit: int | None) 
     if limit is not None and not 1 <= limit <= 999:
         raise ValidationError("a WIP limit is a whole number from 1 to 999 (or none)", "limit")
     with store.write() as session:
-        target = resolve_lane(_lanes(session, _board_id(session, board)), lane)
+        target = resolve_lane(lanes_in(session, board_id_in(session, board)), lane)
         row = session.get(Lane, target.id)
         assert row is not None
         row.wip_limit = limit
-        _next_seq(session)
+        next_seq(session)
         return replace(target, wip_limit=limit)
 
 
@@ -167,25 +161,25 @@ def add_card(
         raise ValidationError("only a hypothesis has exit criteria", "criteria")
     author = clean_name(author, "user name")
     with store.write() as session:
-        bid = _board_id(session, board)
-        lanes = _lanes(session, bid)
+        bid = board_id_in(session, board)
+        lanes = lanes_in(session, bid)
         target = resolve_lane(lanes, lane)
         if needs_outcome(fields["kind"], None, None, target.slug):
             raise ValidationError("a new hypothesis cannot start in Done: it has no outcome yet")
         now = store.clock()
         card = Card(
-            board_id=bid, lane_id=target.id, author=author, position=_lane_count(session,
+            board_id=bid, lane_id=target.id, author=author, position=lane_count(session,
             target.id), timebox_seconds=timebox_seconds, created_at=now, updated_at=now,
             clock_start=None if target.slug == TODO else now,
             clock_stop=now if target.slug == DONE else None,
-            changed_seq=_next_seq(session), **fields,
+            changed_seq=next_seq(session), **fields,
         )
         session.add(card)
         session.flush()
-        _log(session, card, author, now, "create", f"created in {target.name}",
+        append_log(session, card, author, now, "create", f"created in {target.name}",
              {"lane": target.slug})
-        _wip_event(session, card, target, author, now)
-        return _info(session, card, {lane.id: lane for lane in lanes})
+        wip_event(session, card, target, author, now)
+        return card_info_in(session, card, {lane.id: lane for lane in lanes})
 
 
 def edit_card(
@@ -206,7 +200,7 @@ def edit_card(
     fields = _clean_text_fields(title, description, criteria, assignee, kind, labels)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         changed = [name for name, value in fields.items() if getattr(card, name) != value]
         new_kind = fields.get("kind", card.kind)
         if new_kind == "task" and fields.get("criteria", card.criteria):
@@ -215,10 +209,10 @@ def edit_card(
             for name in changed:
                 setattr(card, name, fields[name])
             now = store.clock()
-            _touch(session, card, now)
-            _log(session, card, author, now, "edit", "edited " + ", ".join(changed),
+            touch(session, card, now)
+            append_log(session, card, author, now, "edit", "edited " + ", ".join(changed),
                  {"fields": changed})
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def move_card(
@@ -244,8 +238,8 @@ def move_card(
     outcome, note = _check_outcome(outcome, conclusion)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
-        lanes = _lanes(session, card.board_id)
+        card = card_for_write(session, card_id, expected_version)
+        lanes = lanes_in(session, card.board_id)
         by_id = {lane.id: lane for lane in lanes}
         source = by_id[card.lane_id]
         target = source if lane is None else resolve_lane(lanes, lane)
@@ -262,12 +256,12 @@ def move_card(
             _record_outcome(session, card, outcome, note, author, now)
         same_lane = target.id == source.id
         old_position = card.position
-        _close_gap(session, source.id, old_position)
-        count = _lane_count(session, target.id) - (1 if same_lane else 0)
+        close_gap(session, source.id, old_position)
+        count = lane_count(session, target.id) - (1 if same_lane else 0)
         if position is None:
             position = old_position if same_lane else (count if target.slug == DONE else 0)
         position = max(0, min(position, count))
-        _open_gap(session, target.id, position)
+        open_gap(session, target.id, position)
         card.lane_id, card.position = target.id, position
         if not same_lane:
             if target.slug != TODO and card.clock_start is None:
@@ -276,11 +270,11 @@ def move_card(
                 card.clock_stop = now
             elif source.slug == DONE:
                 card.clock_stop = None
-            _arrived(session, card, source, target, author, now,
+            arrived(session, card, source, target, author, now,
                      f"moved from {source.name} to {target.name}")
-        _touch(session, card, now)
+        touch(session, card, now)
         session.flush()
-        return _info(session, card, by_id)
+        return card_info_in(session, card, by_id)
 
 
 def reorder_card(store: Store, card_id: int, position: int, *, author: str,
@@ -295,15 +289,15 @@ def archive_card(store: Store, card_id: int, *, author: str,
     """Take a card off the board; it stays in the file with its log."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
-        _close_gap(session, card.lane_id, card.position)
+        card = card_for_write(session, card_id, expected_version)
+        close_gap(session, card.lane_id, card.position)
         card.archived = True
         now = store.clock()
-        _touch(session, card, now)
-        _waiters_changed(session, card)
-        _log(session, card, author, now, "archive", "archived")
+        touch(session, card, now)
+        waiters_changed(session, card)
+        append_log(session, card, author, now, "archive", "archived")
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def add_log(store: Store, card_id: int, text: str, *, author: str,
@@ -316,9 +310,9 @@ def add_log(store: Store, card_id: int, text: str, *, author: str,
     for name in metrics or {}:
         clean(name, "metric name", max_len=64, required=True)
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
+        card = card_row(session, card_id, for_update=True)
         now = store.clock()
-        entry = _log(session, card, author, now, "note", text, metrics=metrics)
+        entry = append_log(session, card, author, now, "note", text, metrics=metrics)
         card.updated_at = now
         return entry_info([getattr(entry, name) for name in ENTRY_COLUMNS],
                           find_mentions(entry.text))
@@ -330,7 +324,7 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
     reason = clean(reason, "reason", max_len=LINE_MAX)
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         running = card.timebox_seconds and card.clock_start is not None
         if running and not reason:
             raise ValidationError(
@@ -340,22 +334,23 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
         old = card.timebox_seconds
         card.timebox_seconds = seconds
         now = store.clock()
-        _touch(session, card, now)
+        touch(session, card, now)
         kind = "extend" if running and old and seconds > old else "timebox"
         text = f"time box {format_duration(old)} → {format_duration(seconds)}"
         if reason:
             text += f": {reason}"
-        _log(session, card, author, now, kind, text, {"from": old, "to": seconds,
+        append_log(session, card, author, now, kind, text, {"from": old, "to": seconds,
                                                       "reason": reason})
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def _record_outcome(session: Session, card: Card, outcome: str, note: str, author: str,
                     now: float) -> None:
     card.outcome, card.conclusion = outcome, note
     text = outcome + (f": {note}" if note else "")
-    _log(session, card, author, now, "outcome", text, {"outcome": outcome, "conclusion": note})
+    append_log(session, card, author, now, "outcome", text,
+               {"outcome": outcome, "conclusion": note})
 
 
 def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", *, author: str,
@@ -365,14 +360,14 @@ def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", 
     assert checked is not None
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         if card.kind != "hypothesis":
             raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
         now = store.clock()
         _record_outcome(session, card, checked, note, author, now)
-        _touch(session, card, now)
+        touch(session, card, now)
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
@@ -385,10 +380,27 @@ def mark_mentions_seen(store: Store, user: str, entry_id: int) -> None:
             row.value = str(entry_id)
 
 
-__all__ = [
-    "DEFAULT_BOARD", "CardInfo", "EntryInfo", "LaneInfo", "add_card", "add_log", "archive_card",
-    "changes_since",
-    "edit_card", "ensure_board", "get_card", "get_lanes", "history", "list_cards",
-    "load_board", "load_lanes", "mark_mentions_seen", "mentions_of", "move_card", "reorder_card",
-    "resolve_lane", "set_outcome", "set_timebox", "set_wip_limit", "unread_mentions",
-]
+
+
+def expire_due(store: Store, board: str) -> int:
+    """Write a ``timebox.expired`` event for each running box that ran out and has none yet
+    (once per box: a box extended later runs out again, with an event of its own). Returns
+    how many were written."""
+    now = store.clock()
+    with store.reading() as conn:
+        bid = board_id(conn, board)
+        due = conn.execute(
+            "SELECT id, clock_start + timebox_seconds FROM card WHERE board_id = ? AND "
+            "archived = ? AND clock_start IS NOT NULL AND clock_stop IS NULL AND "
+            "timebox_seconds IS NOT NULL AND clock_start + timebox_seconds <= ?",
+            (bid, False, now)).fetchall()
+        if not due:
+            return 0
+        keys = {f"timebox.expired:{cid}:{deadline:.0f}": cid for cid, deadline in due}
+        marks = ", ".join("?" for _ in keys)
+        seen = {k for (k,) in conn.execute(f"SELECT once FROM event WHERE once IN ({marks})",
+                                           list(keys))}
+    todo = {k: cid for k, cid in keys.items() if k not in seen}
+    if not todo:
+        return 0
+    return card_events_now(store, todo, "timebox.expired", SYSTEM)

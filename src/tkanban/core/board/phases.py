@@ -13,7 +13,7 @@ from tkanban.core.board.reads import (
     running_phase,
     running_phase_in,
 )
-from tkanban.core.board.transaction import _board_id
+from tkanban.core.board.transaction import board_id_in
 from tkanban.core.errors import ValidationError
 from tkanban.core.events.changes import emit
 from tkanban.core.model.records import PhaseInfo
@@ -44,7 +44,7 @@ def start_phase(store: Store, board: str, name: str, seconds: int, goal: str, *,
     goal = clean(goal, "goal", max_len=LINE_MAX)
     author = clean_name(author)
     with store.write() as session:
-        board_id = _board_id(session, board)
+        board_id = board_id_in(session, board)
         if (running := _running(session, board_id)) is not None:
             raise ValidationError(
                 f"phase {running.name!r} is still running: end it first with "
@@ -69,7 +69,7 @@ def end_phase(store: Store, board: str, decision: str, note: str = "", *,
     note = clean(note, "note", max_len=LINE_MAX)
     author = clean_name(author)
     with store.write() as session:
-        row = _running(session, _board_id(session, board))
+        row = _running(session, board_id_in(session, board))
         if row is None:
             raise ValidationError("no phase is running on this board")
         row.ended_at, row.decision, row.note, row.decided_by = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
-from tkanban.core.board.transaction import _card, _log
+from tkanban.core.board.transaction import append_log, card_row
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.model.records import SIDES, parse_relation
 from tkanban.core.model.text import clean_name
@@ -61,7 +61,7 @@ def relate(store: Store, first: int, words: str, second: int, *, author: str) ->
     kind, source, target, said = _ends(first, words, second)
     author = clean_name(author, "user name")
     with store.write() as session:
-        cards = {cid: _card(session, cid, for_update=True) for cid in (first, second)}
+        cards = {cid: card_row(session, cid, for_update=True) for cid in (first, second)}
         if cards[first].board_id != cards[second].board_id:
             raise ValidationError(f"#{first} and #{second} are on different boards", "card")
         if session.get(Relation, (source, kind, target)) is not None:
@@ -94,7 +94,7 @@ def unrelate(store: Store, first: int, words: str | None, second: int, *,
         missing = f"#{first} and #{second} are not related"
     with store.write() as session:
         for cid in (first, second):
-            _card(session, cid)
+            card_row(session, cid)
         if words is None:
             rows = session.exec(select(Relation).where(or_(
                 (col(Relation.from_id) == first) & (col(Relation.to_id) == second),
@@ -120,7 +120,7 @@ def _write_both(session: Session, source: int, target: int, kind: str, author: s
         assert card is not None
         phrase = SIDES[kind][side].replace("-", " ")
         card.updated_at = now
-        _log(session, card, author, now, "unrelate" if undone else "relate",
+        append_log(session, card, author, now, "unrelate" if undone else "relate",
              f"{'no longer ' if undone else ''}{phrase} #{other}",
              {"relation": kind, "card": other, "side": "from" if side == 0 else "to"})
     session.flush()

@@ -23,22 +23,22 @@ from tkanban.core.board.reads import (
 from tkanban.core.errors import ConflictError, NotFoundError
 from tkanban.core.events.changes import LOG_EVENTS, emit
 from tkanban.core.model.records import DONE, CardInfo, LaneInfo
-from tkanban.core.storage.base import Store, dumps, on_commit
+from tkanban.core.storage.base import Store, Transaction, dumps, on_commit
 from tkanban.core.storage.schema import find_mentions
 from tkanban.core.storage.tables import Card, Event, LogEntry, Mention, Meta, Relation
 
 
-def _board_id(session: Session, name: str) -> int:
+def board_id_in(session: Session, name: str) -> int:
     """The board's id, read in the write's own transaction (``queries.board_id``)."""
     return board_id(Store.session_sql(session), name)
 
 
-def _lanes(session: Session, bid: int) -> list[LaneInfo]:
+def lanes_in(session: Session, bid: int) -> list[LaneInfo]:
     """The board's lanes in order, read in the write's own transaction."""
     return lanes_of(Store.session_sql(session), bid)
 
 
-def _info(session: Session, card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
+def card_info_in(session: Session, card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
     """The card as written in this transaction, with its relations read there."""
     session.flush()
     links = links_in(Store.session_sql(session), card.board_id, list(lanes.values()),
@@ -46,38 +46,38 @@ def _info(session: Session, card: Card, lanes: dict[int, LaneInfo]) -> CardInfo:
     return card_info([getattr(card, name) for name in CARD_COLUMNS], lanes, links)
 
 
-def _info_now(session: Session, card: Card) -> CardInfo:
+def card_now(session: Session, card: Card) -> CardInfo:
     """The card as written in this transaction, with its board's lanes read there."""
-    return _info(session, card, {lane.id: lane for lane in _lanes(session, card.board_id)})
+    return card_info_in(session, card, {lane.id: lane for lane in lanes_in(session, card.board_id)})
 
 
-def _waiters_changed(session: Session, card: Card) -> None:
+def waiters_changed(session: Session, card: Card) -> None:
     """The cards ``card`` blocks now wait on it or no longer do (it entered or left Done, or
     the board): a live board must redraw them (``changes_since``)."""
     session.execute(
         update(Card)
         .where(col(Card.id).in_(select(Relation.to_id).where(Relation.from_id == card.id,
                                                              Relation.kind == "blocks")))
-        .values(changed_seq=_next_seq(session))
+        .values(changed_seq=next_seq(session))
     )
 
 
-def _card(session: Session, card_id: int, *, for_update: bool = False) -> Card:
+def card_row(session: Session, card_id: int, *, for_update: bool = False) -> Card:
     card = session.get(Card, card_id)
     if card is None or (for_update and card.archived):
         raise NotFoundError(f"no card #{card_id}" + (" (it is archived)" if card else ""))
     return card
 
 
-def _for_write(session: Session, card_id: int, expected_version: int | None) -> Card:
+def card_for_write(session: Session, card_id: int, expected_version: int | None) -> Card:
     """The live card a write changes, refused (``ConflictError``) when someone changed it
     after the version the writer saw."""
-    card = _card(session, card_id, for_update=True)
-    _check_version(session, card, expected_version)
+    card = card_row(session, card_id, for_update=True)
+    check_version(session, card, expected_version)
     return card
 
 
-def _check_version(session: Session, card: Card, expected: int | None) -> None:
+def check_version(session: Session, card: Card, expected: int | None) -> None:
     if expected is None or card.version == expected:
         return
     last = session.exec(
@@ -107,7 +107,7 @@ def _describe(entry: LogEntry) -> str:
     return entry.text or entry.kind
 
 
-def _log(session: Session, card: Card, author: str, at: float, kind: str, text: str = "",
+def append_log(session: Session, card: Card, author: str, at: float, kind: str, text: str = "",
          data: dict[str, Any] | None = None, metrics: dict[str, float] | None = None, *,
          mentions: bool = True) -> LogEntry:
     """Append an entry to the card's log; its ``@names`` mention users unless the text is a
@@ -120,20 +120,20 @@ def _log(session: Session, card: Card, author: str, at: float, kind: str, text: 
     for user in mentioned:
         session.add(Mention(entry_id=entry.id or 0, user=user))
     card.log_count += 1
-    card.changed_seq = _next_seq(session)
+    card.changed_seq = next_seq(session)
     extra: dict[str, Any] = {"entry": entry_info(
         [getattr(entry, name) for name in ENTRY_COLUMNS], mentioned).to_json()}
     if kind == "move" and data:
         extra.update({"from": data.get("from"), "to": data.get("to")})
-    _card_event(session, card, LOG_EVENTS[kind], author, at, extra)
+    card_event(session, card, LOG_EVENTS[kind], author, at, extra)
     return entry
 
 
-def _card_event(session: Session, card: Card, type: str, actor: str, at: float,
+def card_event(session: Session, card: Card, type: str, actor: str, at: float,
                 extra: dict[str, Any] | None = None, once: str | None = None) -> None:
     """An event about ``card``, written as the transaction commits, with the card as it is
     then (``list --json``)."""
-    pending = session.info.setdefault("card_events", [])
+    pending = Transaction.of(session).card_events
     if not pending:
         on_commit(session, _write_card_events)
     pending.append((card, type, actor, at, extra or {}, once))
@@ -141,11 +141,13 @@ def _card_event(session: Session, card: Card, type: str, actor: str, at: float,
 
 def _write_card_events(session: Session) -> None:
     lanes: dict[int, dict[int, LaneInfo]] = {}
-    for card, type, actor, at, extra, once in session.info.pop("card_events", []):
+    state = Transaction.of(session)
+    pending, state.card_events = state.card_events, []
+    for card, type, actor, at, extra, once in pending:
         if card.board_id not in lanes:
-            lanes[card.board_id] = {ln.id: ln for ln in _lanes(session, card.board_id)}
+            lanes[card.board_id] = {ln.id: ln for ln in lanes_in(session, card.board_id)}
         by_id = lanes[card.board_id]
-        data = {"card": _info(session, card, by_id).to_json(at), **extra}
+        data = {"card": card_info_in(session, card, by_id).to_json(at), **extra}
         if "from" in extra:
             names = {ln.slug: ln.name for ln in by_id.values()}
             data.update(from_lane=names.get(extra["from"]), to_lane=names.get(extra["to"]))
@@ -163,58 +165,59 @@ def card_events_now(store: Store, cards: dict[str, int], type: str, actor: str) 
             card = session.get(Card, card_id)
             if key in taken or card is None:
                 continue
-            _card_event(session, card, type, actor, now, once=key)
+            card_event(session, card, type, actor, now, once=key)
             written += 1
         return written
 
 
-def _wip_event(session: Session, card: Card, lane: LaneInfo, actor: str, at: float) -> None:
+def wip_event(session: Session, card: Card, lane: LaneInfo, actor: str, at: float) -> None:
     """The card's arrival took its lane over the WIP limit: tell the team."""
     if lane.wip_limit is None:
         return
-    count = _lane_count(session, lane.id)
+    count = lane_count(session, lane.id)
     if count > lane.wip_limit:
-        _card_event(session, card, "wip.exceeded", actor, at,
+        card_event(session, card, "wip.exceeded", actor, at,
                     {"lane": lane.slug, "lane_name": lane.name, "count": count,
                      "limit": lane.wip_limit})
 
 
-def _arrived(session: Session, card: Card, source: LaneInfo, target: LaneInfo, author: str,
+def arrived(session: Session, card: Card, source: LaneInfo, target: LaneInfo, author: str,
              at: float, text: str) -> None:
     """The card moved from ``source`` to ``target``: log it, tell of a WIP limit it breaks,
     and redraw the cards it blocks when it entered or left Done."""
-    _log(session, card, author, at, "move", text, {"from": source.slug, "to": target.slug})
-    _wip_event(session, card, target, author, at)
+    append_log(session, card, author, at, "move", text, {"from": source.slug, "to": target.slug})
+    wip_event(session, card, target, author, at)
     if DONE in (source.slug, target.slug):
-        _waiters_changed(session, card)
+        waiters_changed(session, card)
 
 
-def _next_seq(session: Session) -> int:
+def next_seq(session: Session) -> int:
     """This transaction's change number: one more than the file's last (see ``changes_since``)."""
-    if "seq" not in session.info:
+    state = Transaction.of(session)
+    if state.seq is None:
         row = session.get(Meta, "change_seq")
         if row is None:
             row = Meta(key="change_seq", value="0")
             session.add(row)
         row.value = str(int(row.value) + 1)
-        session.info["seq"] = int(row.value)
-    return int(session.info["seq"])
+        state.seq = int(row.value)
+    return state.seq
 
 
-def _touch(session: Session, card: Card, now: float) -> None:
+def touch(session: Session, card: Card, now: float) -> None:
     card.updated_at = now
     card.version += 1
-    card.changed_seq = _next_seq(session)
+    card.changed_seq = next_seq(session)
 
 
-def _lane_count(session: Session, lane_id: int) -> int:
+def lane_count(session: Session, lane_id: int) -> int:
     return session.exec(
         select(func.count()).select_from(Card).where(Card.lane_id == lane_id,
                                                      col(Card.archived).is_(False))
     ).one()
 
 
-def _close_gap(session: Session, lane_id: int, position: int) -> None:
+def close_gap(session: Session, lane_id: int, position: int) -> None:
     session.execute(
         update(Card)
         .where(col(Card.lane_id) == lane_id, col(Card.archived).is_(False),
@@ -223,7 +226,7 @@ def _close_gap(session: Session, lane_id: int, position: int) -> None:
     )
 
 
-def _open_gap(session: Session, lane_id: int, position: int) -> None:
+def open_gap(session: Session, lane_id: int, position: int) -> None:
     session.execute(
         update(Card)
         .where(col(Card.lane_id) == lane_id, col(Card.archived).is_(False),

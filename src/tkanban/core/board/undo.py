@@ -11,20 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tkanban.core.board.transaction import (
-    _arrived,
-    _card,
-    _check_version,
-    _close_gap,
-    _for_write,
-    _info,
-    _info_now,
-    _lane_count,
-    _lanes,
-    _log,
-    _open_gap,
-    _touch,
-    _waiters_changed,
-    _wip_event,
+    append_log,
+    arrived,
+    card_for_write,
+    card_info_in,
+    card_now,
+    card_row,
+    check_version,
+    close_gap,
+    lane_count,
+    lanes_in,
+    open_gap,
+    touch,
+    waiters_changed,
+    wip_event,
 )
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.model.records import CardInfo, resolve_lane
@@ -56,29 +56,29 @@ def put_card(store: Store, card_id: int, state: CardState, *, author: str,
     """Put a card into ``state`` (its lane, place, outcome and clock), in one transaction."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
-        lanes = _lanes(session, card.board_id)
+        card = card_for_write(session, card_id, expected_version)
+        lanes = lanes_in(session, card.board_id)
         by_id = {lane.id: lane for lane in lanes}
         source, target = by_id[card.lane_id], resolve_lane(lanes, state.lane)
         now = store.clock()
-        _close_gap(session, source.id, card.position)
-        count = _lane_count(session, target.id) - (1 if target.id == source.id else 0)
+        close_gap(session, source.id, card.position)
+        count = lane_count(session, target.id) - (1 if target.id == source.id else 0)
         position = max(0, min(state.position, count))
-        _open_gap(session, target.id, position)
+        open_gap(session, target.id, position)
         card.lane_id, card.position = target.id, position
         if target.id != source.id:
-            _arrived(session, card, source, target, author, now,
+            arrived(session, card, source, target, author, now,
                      f"moved back from {source.name} to {target.name} ({why})")
         if (card.outcome, card.conclusion) != (state.outcome, state.conclusion):
             text = (f"{state.outcome}" + (f": {state.conclusion}" if state.conclusion else "")
                     if state.outcome else "outcome withdrawn") + f" ({why})"
-            _log(session, card, author, now, "outcome", text,
+            append_log(session, card, author, now, "outcome", text,
                  {"outcome": state.outcome, "conclusion": state.conclusion})
         card.outcome, card.conclusion = state.outcome, state.conclusion
         card.clock_start, card.clock_stop = state.clock_start, state.clock_stop
-        _touch(session, card, now)
+        touch(session, card, now)
         session.flush()
-        return _info(session, card, by_id)
+        return card_info_in(session, card, by_id)
 
 
 def put_timebox(store: Store, card_id: int, seconds: int | None, *, author: str,
@@ -86,15 +86,15 @@ def put_timebox(store: Store, card_id: int, seconds: int | None, *, author: str,
     """Set a card's time box back (``None``: no box), logged, with no reason asked."""
     author = clean_name(author, "user name")
     with store.write() as session:
-        card = _for_write(session, card_id, expected_version)
+        card = card_for_write(session, card_id, expected_version)
         old, card.timebox_seconds = card.timebox_seconds, seconds
         now = store.clock()
-        _touch(session, card, now)
-        _log(session, card, author, now, "timebox",
+        touch(session, card, now)
+        append_log(session, card, author, now, "timebox",
              f"time box {format_duration(old)} → {format_duration(seconds)} ({why})",
              {"from": old, "to": seconds, "reason": why})
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def strike_entry(store: Store, entry_id: int, *, struck: bool, author: str) -> CardInfo:
@@ -108,14 +108,14 @@ def strike_entry(store: Store, entry_id: int, *, struck: bool, author: str) -> C
             raise NotFoundError(f"no log entry #{entry_id}")
         if entry.kind != "note":
             raise ValidationError("only a research-log entry can be struck through")
-        card = _card(session, entry.card_id, for_update=True)
+        card = card_row(session, entry.card_id, for_update=True)
         now = store.clock()
-        _log(session, card, author, now, "strike",
+        append_log(session, card, author, now, "strike",
              f"{'struck through' if struck else 'brought back'} entry #{entry_id}",
              {"entry": entry_id, "struck": struck})
-        _touch(session, card, now)
+        touch(session, card, now)
         session.flush()
-        return _info_now(session, card)
+        return card_now(session, card)
 
 
 def restore_card(store: Store, card_id: int, *, author: str,
@@ -126,16 +126,16 @@ def restore_card(store: Store, card_id: int, *, author: str,
         card = session.get(Card, card_id)
         if card is None:
             raise NotFoundError(f"no card #{card_id}")
-        _check_version(session, card, expected_version)
+        check_version(session, card, expected_version)
         if not card.archived:
             raise ValidationError(f"card #{card_id} is on the board, not archived")
-        _open_gap(session, card.lane_id, 0)
+        open_gap(session, card.lane_id, 0)
         card.archived, card.position = False, 0
         now = store.clock()
-        _touch(session, card, now)
-        _waiters_changed(session, card)
-        lanes = {lane.id: lane for lane in _lanes(session, card.board_id)}
-        _log(session, card, author, now, "restore", f"restored to {lanes[card.lane_id].name}")
-        _wip_event(session, card, lanes[card.lane_id], author, now)
+        touch(session, card, now)
+        waiters_changed(session, card)
+        lanes = {lane.id: lane for lane in lanes_in(session, card.board_id)}
+        append_log(session, card, author, now, "restore", f"restored to {lanes[card.lane_id].name}")
+        wip_event(session, card, lanes[card.lane_id], author, now)
         session.flush()
-        return _info(session, card, lanes)
+        return card_info_in(session, card, lanes)

@@ -5,7 +5,7 @@ An event is written in the same transaction as the change it tells of, so there 
 change that did not happen, and every change has one. Writes are serialised, so ids grow in
 commit order: a reader that saw up to id N has seen every event up to N, and ``--since N``
 never skips one. A time box running out is a change of time, not of data: the first reader
-or watcher to notice writes its event (``expire_due``), once per box.
+or watcher to notice writes its event (``board.cards.expire_due``), once per box.
 """
 
 from __future__ import annotations
@@ -161,35 +161,6 @@ def matches(event: Event, types: Sequence[str], mention: str | None) -> bool:
     if types and not any(event.type == t or event.type.startswith(t + ".") for t in types):
         return False
     return mention is None or mention.lower() in event.mentions
-
-
-# --- time ----------------------------------------------------------------------------------------
-
-
-def expire_due(store: Store, board: str) -> int:
-    """Write a ``timebox.expired`` event for each running box that ran out and has none yet
-    (once per box: a box extended later runs out again, with an event of its own). Returns
-    how many were written."""
-    now = store.clock()
-    with store.reading() as conn:
-        bid = board_id(conn, board)
-        due = conn.execute(
-            "SELECT id, clock_start + timebox_seconds FROM card WHERE board_id = ? AND "
-            "archived = ? AND clock_start IS NOT NULL AND clock_stop IS NULL AND "
-            "timebox_seconds IS NOT NULL AND clock_start + timebox_seconds <= ?",
-            (bid, False, now)).fetchall()
-        if not due:
-            return 0
-        keys = {f"timebox.expired:{cid}:{deadline:.0f}": cid for cid, deadline in due}
-        marks = ", ".join("?" for _ in keys)
-        seen = {k for (k,) in conn.execute(f"SELECT once FROM event WHERE once IN ({marks})",
-                                           list(keys))}
-    todo = {k: cid for k, cid in keys.items() if k not in seen}
-    if not todo:
-        return 0
-    from tkanban.core.board.transaction import card_events_now
-
-    return card_events_now(store, todo, "timebox.expired", SYSTEM)
 
 
 # --- delivery cursors ----------------------------------------------------------------------------

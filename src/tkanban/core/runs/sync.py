@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from tkanban.core.board.reads import board_id
-from tkanban.core.board.transaction import _board_id, _card, _log, _next_seq
+from tkanban.core.board.transaction import append_log, board_id_in, card_row, next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
 from tkanban.core.model.text import LINE_MAX, clean_name, from_outside, plural
 from tkanban.core.runs.links import (
@@ -62,7 +62,7 @@ class SyncReport:
 def set_board_setting(store: Store, board: str, name: str, value: str | None) -> None:
     """Keep a setting for the board's whole team (None forgets it)."""
     with store.write() as session:
-        _board_id(session, board)
+        board_id_in(session, board)
         row = session.get(Meta, setting_key(board, name))
         if value is None and row is not None:
             session.delete(row)
@@ -122,14 +122,14 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
         raise TrackerError(f"{_short(parse_ref(ref)[0] + ':' + parse_ref(ref)[1])}: "
                            f"{exc}") from None
     with store.write() as session:
-        card = _card(session, card_id, for_update=True)
+        card = card_row(session, card_id, for_update=True)
         if session.get(RunLink, (card_id, state.ref)) is not None:
             raise ValidationError(f"{state.ref} is already linked to #{card_id}", "ref")
         now = store.clock()
         session.add(RunLink(card_id=card_id, ref=state.ref, author=author, at=now,
                             name=state.name, status=state.status, url=state.url))
         card.updated_at = now
-        _log(session, card, author, now, "link",
+        append_log(session, card, author, now, "link",
              from_outside(f"linked {SOURCES[state.source]} {state.name} ({_short(state.ref)})",
                           LINE_MAX), {"ref": state.ref, "url": state.url}, mentions=False)
     return LinkInfo(card_id, state.ref, state.name, state.status, state.url, {}, None,
@@ -142,14 +142,14 @@ def unlink_run(store: Store, card_id: int, ref: str, *, author: str) -> None:
     kind, value, _ = parse_ref(ref)
     wanted = f"{kind}:{value}"
     with store.write() as session:
-        card = _card(session, card_id)
+        card = card_row(session, card_id)
         link = session.get(RunLink, (card_id, wanted))
         if link is None:
             raise NotFoundError(f"{wanted} is not linked to #{card_id}")
         session.delete(link)
         now = store.clock()
         card.updated_at = now
-        _log(session, card, author, now, "unlink",
+        append_log(session, card, author, now, "unlink",
              f"unlinked {SOURCES[kind]} {link.name} ({_short(wanted)})", {"ref": wanted})
 
 
@@ -282,12 +282,12 @@ def _write_news(store: Store, link: LinkInfo, state: RunState) -> bool:
         row.seen = dumps(metrics)
         if not changed:
             if status_changed:  # a run that finished or failed: open boards redraw the card
-                card.changed_seq = _next_seq(session)
+                card.changed_seq = next_seq(session)
             return False
         author = "mlflow" if state.source == "mlflow" else "dvclive"
         text = from_outside(f"{SOURCES[state.source]} {state.name} ({_short(state.ref)}), "
                             f"{state.status.lower()}", LINE_MAX)
-        _log(session, card, author, min(state.at, now) or now, "run", text,
+        append_log(session, card, author, min(state.at, now) or now, "run", text,
              {"source": state.source, "ref": state.ref, "run": state.name,
               "status": state.status.lower(), "url": state.url}, changed, mentions=False)
         card.updated_at = now

@@ -1,7 +1,8 @@
 """Where a board lives, seen the same way by everything above: a ``Store``.
 
-Two engines stand behind it: a SQLite file (``filestore``, the embedded default, needing
-nothing) and a PostgreSQL database (``server``, for a ``postgresql://`` URL). Every query and
+Two engines stand behind it: a SQLite file (``sqlite``, the embedded default, needing
+nothing) and a PostgreSQL database (``postgres``, for a ``postgresql://`` URL), opened by
+``open_store`` (the package's own function). Every query and
 every write is written once, above this layer, against what a store gives:
 
 * ``reading()``: a short read transaction on a plain DB-API connection whose ``execute`` takes
@@ -17,13 +18,15 @@ every write is written once, above this layer, against what a store gives:
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tkanban.core.errors import ReadOnlyError, TkanbanError
-from tkanban.core.model.timebox import Clock, system_clock
+from tkanban.core.model.timebox import Clock
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -53,8 +56,10 @@ class Sql(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Rows: ...
 
 
-class Store:
-    """One open board database. Create with ``Store.open(path or URL)``."""
+class Store(ABC):
+    """One open board database: a file or a server database. Open one with
+    ``tkanban.core.storage.open_store``; the engines are ``sqlite.FileStore`` and
+    ``postgres.ServerStore``."""
 
     label: str
     """Where the board is, fit to show (a server URL without its password)."""
@@ -73,36 +78,14 @@ class Store:
     upgrade_backup: Path | None = None
     """Where the board was copied before a schema upgrade on opening, if it was."""
 
-    @classmethod
-    def open(cls, location: str | Path, *, clock: Clock = system_clock,
-             busy_timeout: float | None = None, readonly: bool | None = None,
-             storage: str = "auto", create: bool = True) -> Store:
-        """Open the board database at ``location``: a file path, or a ``postgresql://`` URL.
-
-        With ``create`` false, a missing or empty database is refused rather than set up:
-        reading never writes. ``storage`` and ``busy_timeout`` concern files only."""
-        if isinstance(location, str) and "://" in location and not is_server_url(location):
-            from tkanban.core.errors import BoardFileError
-
-            scheme = location.split("://", 1)[0]
-            raise BoardFileError(f"cannot open a {scheme}:// URL: give a board file's path, "
-                                 "or a postgresql:// URL")
-        if is_server_url(location):
-            from tkanban.core.storage.postgres import ServerStore
-
-            return ServerStore.open_url(str(location), clock=clock, readonly=bool(readonly),
-                                        create=create)
-        from tkanban.core.storage.sqlite import FileStore
-
-        return FileStore.open_file(Path(location), clock=clock, busy_timeout=busy_timeout,
-                                   readonly=readonly, storage=storage, create=create)
-
     # --- what each engine provides ---------------------------------------------------------
 
+    @abstractmethod
     def reading(self) -> AbstractContextManager[Sql]:
         """A short read transaction on a plain connection (see ``queries``)."""
         raise NotImplementedError
 
+    @abstractmethod
     def sql(self, session: Session) -> Sql:
         """The plain connection under a session, inside its transaction."""
         raise NotImplementedError
@@ -110,27 +93,33 @@ class Store:
     @staticmethod
     def session_sql(session: Session) -> Sql:
         """The plain connection under a session this store opened (see ``sql``)."""
-        store: Store = session.info["store"]
-        return store.sql(session)
+        return Transaction.of(session).store.sql(session)
 
+    @abstractmethod
     def _session_engine(self, writing: bool) -> Engine:
         """The SQLAlchemy engine for read (``writing`` false) or write sessions."""
         raise NotImplementedError
 
+    @abstractmethod
     def _translate(self, exc: BaseException, committing: bool = False) -> TkanbanError:
         """A database error as a one-line message for the user."""
         raise NotImplementedError
 
     def _begin_write(self, session: Session) -> None:
-        """Called first in a write session: take the write lock if the engine's BEGIN did not."""
+        """Called first in a write session: take the write lock if the engine's BEGIN did not
+        (by default it did)."""
+        return None
 
     def _before_commit(self, session: Session) -> None:
-        """Called as a write session is about to commit."""
+        """Called as a write session is about to commit (by default: nothing to do)."""
+        return None
 
     def ids_given(self, session: Session) -> None:
         """Rows were inserted with ids of their own (an import): the engine's id counters
-        must move past them."""
+        must move past them (by default they do by themselves)."""
+        return None
 
+    @abstractmethod
     def data_version(self) -> int:
         """A number that changes whenever anyone commits to the board: a cheap poll."""
         raise NotImplementedError
@@ -145,15 +134,18 @@ class Store:
         """What keeps the board from being reached just now (shown in the bar), if anything."""
         return None
 
+    @abstractmethod
     def cancel(self) -> None:
         """Refuse all SQL from now on, also a statement under way: a transaction that is open
         rolls back whole (for a process asked to stop while it writes)."""
         raise NotImplementedError
 
+    @abstractmethod
     def integrity_problems(self) -> list[str]:
         """The full integrity check; empty when the board is sound."""
         raise NotImplementedError
 
+    @abstractmethod
     def check_summary(self) -> str:
         """What ``tkanban check`` says of a sound board."""
         raise NotImplementedError
@@ -163,11 +155,13 @@ class Store:
         self.readonly = True
         self.readonly_reason = f"the board is damaged ({problems[0]})"
 
+    @abstractmethod
     def backup(self, dest: Path) -> list[str]:
         """A consistent copy of the board at ``dest``; its integrity problems, empty when
         sound."""
         raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         raise NotImplementedError
 
@@ -181,7 +175,7 @@ class Store:
 
         try:
             with Session(self._session_engine(False), expire_on_commit=False,
-                         info={"store": self}) as session, session.begin():
+                         info={_TRANSACTION: Transaction(self)}) as session, session.begin():
                 yield session
         except DBAPIError as exc:
             raise self._translate(exc) from None
@@ -198,12 +192,14 @@ class Store:
 
         committing = False
         try:
+            state = Transaction(self)
             with Session(self._session_engine(True), expire_on_commit=False,
-                         info={"store": self}) as session:
+                         info={_TRANSACTION: state}) as session:
                 with session.begin():
                     self._begin_write(session)
                     yield session
-                    for hook in session.info.pop("before_commit", ()):
+                    hooks, state.before_commit = state.before_commit, []
+                    for hook in hooks:
                         hook(session)
                     session.flush()
                     self._before_commit(session)
@@ -212,9 +208,33 @@ class Store:
             raise self._translate(exc, committing) from None
 
 
+_TRANSACTION = "tkanban.transaction"
+
+
+@dataclass
+class Transaction:
+    """What a read or write transaction carries beside its session: the store that opened it
+    and, for a write, the change number it took and what it does as it commits. Kept with
+    the session; ``Transaction.of(session)`` finds it."""
+
+    store: Store
+    seq: int | None = None
+    """The change number this write gave the board (``transaction.next_seq``), once taken."""
+    card_events: list[Any] = field(default_factory=list)
+    """Events about cards, written as the write commits (with the cards as they are then)."""
+    before_commit: list[Callable[[Session], None]] = field(default_factory=list)
+    """Run once the write's body is done, just before it commits (``on_commit``)."""
+
+    @staticmethod
+    def of(session: Session) -> Transaction:
+        state = session.info[_TRANSACTION]
+        assert isinstance(state, Transaction)
+        return state
+
+
 def on_commit(session: Session, hook: Callable[[Session], None]) -> None:
     """Run ``hook(session)`` once the write's body is done, just before it commits."""
-    session.info.setdefault("before_commit", []).append(hook)
+    Transaction.of(session).before_commit.append(hook)
 
 
 def dumps(value: object) -> str:

@@ -37,7 +37,7 @@ from tkanban.core.errors import (
     UncertainWriteError,
 )
 from tkanban.core.model.timebox import Clock
-from tkanban.core.storage.base import Rows, Store
+from tkanban.core.storage.base import Rows, Store, Transaction
 from tkanban.core.storage.mounts import StorageInfo
 from tkanban.core.storage.schema import (
     SCHEMA_VERSION,
@@ -155,7 +155,7 @@ def _driver() -> Any:
 
 
 class ServerStore(Store):
-    """The boards in one PostgreSQL database. Create with ``Store.open(url)``."""
+    """The boards in one PostgreSQL database. Open with ``open_store(url)``."""
 
     noun = "database"
 
@@ -332,7 +332,7 @@ class ServerStore(Store):
         self.sql(session).execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
 
     def _before_commit(self, session: Session) -> None:
-        if "seq" in session.info:
+        if Transaction.of(session).seq is not None:  # the write changed the board
             self.sql(session).execute(f"NOTIFY {CHANNEL}")
 
     def ids_given(self, session: Session) -> None:

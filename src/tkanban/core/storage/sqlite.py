@@ -61,7 +61,7 @@ PROGRESS_STEPS = 10_000
 
 
 class FileStore(Store):
-    """One open board file. Create with ``Store.open(path)``."""
+    """One open board file. Open with ``open_store(path)``."""
 
     def __init__(self, path: Path, *, readonly: bool, clock: Clock, busy_timeout: float,
                  storage: StorageInfo | None = None, readonly_reason: str = "") -> None:
