@@ -39,7 +39,8 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def _export(ctx: Context, args: argparse.Namespace) -> str:
-    from tkanban.core.transfer.backup import dump, export_json, export_markdown
+    from tkanban.core.transfer.backup import dump, export_json
+    from tkanban.core.transfer.markdown import export_markdown
 
     if args.format == "json":
         boards = [args.board] if getattr(args, "board", None) else None

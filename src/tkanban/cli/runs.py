@@ -60,9 +60,9 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
     """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
     board, for the whole team."""
+    from tkanban.core.board.settings import board_setting, set_board_setting
     from tkanban.core.errors import ValidationError
-    from tkanban.core.runs.links import board_setting
-    from tkanban.core.runs.sync import set_board_setting, set_tracking_uri
+    from tkanban.core.runs.sync import set_tracking_uri
 
     name = args.config_command.replace("-", "_")
     if args.clear:

@@ -60,10 +60,10 @@ from tkanban.core.model.text import (
     clean,
     clean_labels,
     clean_name,
+    find_mentions,
 )
 from tkanban.core.model.timebox import format_duration
 from tkanban.core.storage.base import Store
-from tkanban.core.storage.schema import find_mentions
 from tkanban.core.storage.tables import Board, Card, Lane, Meta
 
 # --- checks --------------------------------------------------------------------------------------

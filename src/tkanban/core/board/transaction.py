@@ -23,8 +23,8 @@ from tkanban.core.board.reads import (
 from tkanban.core.errors import ConflictError, NotFoundError
 from tkanban.core.events.changes import LOG_EVENTS, emit
 from tkanban.core.model.records import DONE, CardInfo, LaneInfo
+from tkanban.core.model.text import find_mentions
 from tkanban.core.storage.base import Store, Transaction, dumps, on_commit
-from tkanban.core.storage.schema import find_mentions
 from tkanban.core.storage.tables import Card, Event, LogEntry, Mention, Meta, Relation
 
 

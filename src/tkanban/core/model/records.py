@@ -28,6 +28,8 @@ LANES = (
 
 TODO, DONE = "todo", "done"
 KINDS = ("hypothesis", "task")
+TRACKER_KINDS = ("link", "run")
+"""Log entries whose text is a tracker's (a run's name): they mention nobody."""
 
 DEFAULT_BOARD = "main"
 

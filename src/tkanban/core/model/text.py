@@ -161,6 +161,15 @@ def markdown(text: str, *, indent: str = "") -> str:
     return ("\n" + indent).join(lines)
 
 
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.\-]*)")
+
+
+def find_mentions(text: str) -> list[str]:
+    """The user names ``@mentioned`` in ``text``, lower-cased, without trailing dots."""
+    names = {m.rstrip(".-").lower() for m in _MENTION.findall(text)}
+    return sorted(n for n in names if n)
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 card``, ``2 cards`` (``many`` for an irregular plural: ``entry``/``entries``)."""
     return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -6,19 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from tkanban.core.board.reads import board_id, link_info
+from tkanban.core.board.settings import board_setting
 from tkanban.core.model.records import LinkInfo
 from tkanban.core.storage.base import Store
-
-
-def setting_key(board: str, name: str) -> str:
-    return f"{name}:{board}"
-
-
-def board_setting(store: Store, board: str, name: str) -> str | None:
-    with store.reading() as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?",
-                           (setting_key(board, name),)).fetchone()
-    return row[0] if row else None
 
 
 def board_tracking_uri(store: Store, board: str) -> str | None:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from tkanban.core.board.reads import board_id
-from tkanban.core.board.transaction import append_log, board_id_in, card_row, next_seq
+from tkanban.core.board.settings import set_board_setting
+from tkanban.core.board.transaction import append_log, card_row, next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
 from tkanban.core.model.text import LINE_MAX, clean_name, from_outside, plural
 from tkanban.core.runs.links import (
@@ -25,7 +26,6 @@ from tkanban.core.runs.links import (
     board_tracking_uri,
     criteria_metrics,
     links_of,
-    setting_key,
 )
 from tkanban.core.runs.trackers import (
     DEADLINE,
@@ -38,7 +38,7 @@ from tkanban.core.runs.trackers import (
     read_dvclive,
 )
 from tkanban.core.storage.base import Store, dumps
-from tkanban.core.storage.tables import Card, Meta, RunLink
+from tkanban.core.storage.tables import Card, RunLink
 
 SOURCES = {"mlflow": "MLflow run", "dvclive": "DVCLive"}
 SYNC_DEADLINE = 30.0
@@ -57,20 +57,6 @@ class SyncReport:
     """What was left out or cleaned of runs that were read (one line each, naming the run)."""
     met: list[int] = field(default_factory=list)
     """Cards whose every criterion a run has just met."""
-
-
-def set_board_setting(store: Store, board: str, name: str, value: str | None) -> None:
-    """Keep a setting for the board's whole team (None forgets it)."""
-    with store.write() as session:
-        board_id_in(session, board)
-        row = session.get(Meta, setting_key(board, name))
-        if value is None and row is not None:
-            session.delete(row)
-        elif value is not None:
-            if row is None:
-                session.add(Meta(key=setting_key(board, name), value=value))
-            else:
-                row.value = value
 
 
 def set_tracking_uri(store: Store, board: str, uri: str | None) -> str | None:

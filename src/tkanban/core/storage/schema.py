@@ -17,6 +17,7 @@ from typing import Any
 
 from tkanban import __version__
 from tkanban.core.errors import BoardFileError
+from tkanban.core.model.text import find_mentions
 
 APPLICATION_ID = 0x746B616E  # "tkan"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -72,9 +73,6 @@ CREATE TABLE phase (
 """
 """Schema 2: metrics get their own column, mentions are indexed, phases exist."""
 
-_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.\-]*)")
-
-
 def too_new(schema: int, requires: str | None) -> str:
     """What to say of a board whose schema is newer than this tkanban reads: the version it
     needs, when the board names one newer than this (a board only names the version that
@@ -98,16 +96,6 @@ def schema_number(value: str | None) -> int:
 
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
-
-
-TRACKER_KINDS = ("link", "run")
-"""Log entries whose text is a tracker's (a run's name): they mention nobody."""
-
-
-def find_mentions(text: str) -> list[str]:
-    """The user names ``@mentioned`` in ``text``, lower-cased, without trailing dots."""
-    names = {m.rstrip(".-").lower() for m in _MENTION.findall(text)}
-    return sorted(n for n in names if n)
 
 
 def _mentions_from_text(conn: sqlite3.Connection) -> None:

@@ -116,7 +116,7 @@ class Syncer:
 
 
 def _interval_of(store: Any, board: str) -> float | None:
-    from tkanban.core.runs.links import board_setting
+    from tkanban.core.board.settings import board_setting
 
     value = board_setting(store, board, "sync_interval")
     return float(value) if value else None
