@@ -24,7 +24,7 @@ WORKER = textwrap.dedent("""
     import sys
     from tkanban.core.board import cards as ops
     from tkanban.core.board import reads as q
-    from tkanban.core.storage.base import Store
+    from tkanban.core.storage import open_store
 
     where, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = open_store(where)

@@ -351,7 +351,7 @@ def test_a_config_nested_too_deep_is_a_warning(db_path: Path, isolated_home: Pat
 
 async def test_text_refused_after_editing_stays_in_the_form(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tkanban.tui.forms.dialogs import LogForm
+    from tkanban.tui.forms.log import LogForm
 
     from .screen import screen_text
     from .test_tui import board, press, seed
@@ -377,7 +377,7 @@ async def test_text_refused_after_editing_stays_in_the_form(
 @pytest.mark.parametrize("command", ['vim "x', "/nonexistent/editor"])
 async def test_a_bad_editor_in_the_board_is_a_notice(
         store: Store, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
-    from tkanban.tui.forms.dialogs import LogForm
+    from tkanban.tui.forms.log import LogForm
 
     from .screen import screen_text
     from .test_tui import board, press, seed

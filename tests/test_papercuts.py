@@ -8,7 +8,8 @@ from tkanban.core.board import cards as ops
 from tkanban.core.board import reads as q
 from tkanban.core.demo import fill_demo
 from tkanban.core.storage.base import Store
-from tkanban.tui.forms.dialogs import CardForm, TimeboxForm
+from tkanban.tui.forms.card import CardForm
+from tkanban.tui.forms.timebox import TimeboxForm
 from tkanban.tui.screens.card import CardScreen
 from tkanban.tui.screens.confirm import ConfirmDialog
 
@@ -157,7 +158,7 @@ def test_log_reads_standard_input_and_the_editor(db_path, tmp_path) -> None:
 @pytest.mark.parametrize("script", ["rewrite", "fail"])
 async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
         store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
-    from tkanban.tui.forms.dialogs import LogForm
+    from tkanban.tui.forms.log import LogForm
 
     editor = tmp_path / "editor.sh"
     body = ('printf "from the editor\\nline two\\n" > "$1"' if script == "rewrite"

@@ -9,7 +9,8 @@ from tkanban.core.board import cards as ops
 from tkanban.core.board import reads as q
 from tkanban.core.board.phases import running_phase, start_phase
 from tkanban.core.storage.base import Store
-from tkanban.tui.forms.dialogs import PhaseForm, WipForm
+from tkanban.tui.forms.phase import PhaseForm
+from tkanban.tui.forms.wip import WipForm
 from tkanban.tui.screens.card import CardScreen
 from tkanban.tui.screens.help import MentionsScreen
 from tkanban.tui.screens.retro import RetroScreen

@@ -16,7 +16,9 @@ from tkanban.core.board import reads as q
 from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 from tkanban.tui.app import TkanbanApp
-from tkanban.tui.forms.dialogs import CardForm, LogForm, OutcomeForm
+from tkanban.tui.forms.card import CardForm
+from tkanban.tui.forms.log import LogForm
+from tkanban.tui.forms.outcome import OutcomeForm
 from tkanban.tui.screens.card import CardScreen
 from tkanban.tui.screens.confirm import ConfirmDialog
 from tkanban.tui.screens.help import HelpScreen

@@ -79,9 +79,9 @@ class TkanbanApp(App[None]):
         self._polling = self._poll_again = False
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
-        self.flows = Flows(self)
-        self.rings = Rings(self)
         self.syncer = Syncer(self, sync_interval, tracking_uri)
+        self.flows = Flows(self, self.control, self.syncer)
+        self.rings = Rings(self)
         if self.config.keys:
             self.set_keymap(self.config.keys)
         if self.config.theme in self.available_themes:
@@ -162,7 +162,8 @@ class TkanbanApp(App[None]):
         only cycles among the frozen ones would outlive their use, and the app lives as long
         as the process."""
         with IMPORTING:
-            import tkanban.tui.forms.dialogs
+            import tkanban.tui.forms.card
+            import tkanban.tui.forms.log
             import tkanban.tui.screens.retro  # noqa: F401
         self.run_worker(self._check_integrity(), group="check")
         readonly = self.store.readonly
@@ -444,10 +445,6 @@ class TkanbanApp(App[None]):
     def _end_phase(self) -> None:
         self.flows.phase_form(ending=True)
 
-    @on(msg.ReloadCardForm)
-    async def _reload_form(self, message: msg.ReloadCardForm) -> None:
-        await self.flows.reload_form(message.form)
-
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.config.keys))
@@ -468,6 +465,13 @@ class TkanbanApp(App[None]):
             self.exit()
 
         self.run_worker(when_saved(), group="quit")
+
+    def write_to_terminal(self, sequence: str) -> None:
+        """Send ``sequence`` to the terminal in order with the frames, as ``App.bell`` sends
+        the bell: Textual has no public way to, so this reaches its driver, in this one
+        place."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
 
     def on_unmount(self) -> None:
         self.store.close()

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from textual.message import Message
 
 from tkanban.core.model.records import CardInfo, LaneInfo, Related
-
-if TYPE_CHECKING:
-    from tkanban.tui.forms.dialogs import CardForm
 
 
 @dataclass
@@ -161,14 +158,6 @@ class StartPhase(Message):
 
 class EndPhase(Message):
     """Open the form that ends the running phase with a decision."""
-
-
-@dataclass
-class ReloadCardForm(Message):
-    """The user chose "reload theirs" after a conflict: fill ``form`` with the card as it is
-    in the file now."""
-
-    form: CardForm
 
 
 @dataclass

@@ -1,42 +1,109 @@
 """The form and pane flows: which form a request opens, and what saving it writes.
 
 Each flow pushes a screen and gives it a ``save`` that writes through the controller (in order
-with every other write, then a reload focused on the card). Forms, the retro and the ORM load
-on first use (under ``loading.IMPORTING``), so the board is on screen before them.
+with every other write, then a reload focused on the card), and records the change for undo.
+Forms, the retro and the ORM load on first use (under ``loading.IMPORTING``), so the board is
+on screen before them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.content import Content
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from tkanban.core.board import reads as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.model.criteria import evaluate, parse_criteria, suggests_validated
-from tkanban.core.model.records import CardInfo, LaneInfo
+from tkanban.core.model.records import CardInfo, LaneInfo, Related
 from tkanban.core.model.text import visible
 from tkanban.core.model.timebox import countdown
-from tkanban.tui.control.cardflows import CardTies
+from tkanban.core.storage.base import Store
+from tkanban.tui.control.controller import BoardController
+from tkanban.tui.control.history import Change, Step
+from tkanban.tui.control.sync import Syncer
 from tkanban.tui.loading import IMPORTING
 from tkanban.tui.render import literal
+from tkanban.tui.screens.board import BoardScreen
 from tkanban.tui.screens.card import CardScreen
 from tkanban.tui.screens.help import MentionsScreen
 from tkanban.tui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from tkanban.core.retro.figures import Retro
-    from tkanban.tui.app import TkanbanApp
-    from tkanban.tui.forms.dialogs import CardForm
 
 
-class Flows(CardTies):
-    """The app's forms and panes; ``app`` is the app that shows them."""
+class Host(Protocol):
+    """What the flows need of the app that holds them: its screens, notices and jobs."""
 
-    def __init__(self, app: TkanbanApp) -> None:
-        super().__init__(app)
+    mode: str
+    board_screen: BoardScreen
+
+    @property
+    def screen(self) -> Screen[object]: ...
+
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+
+    def push_screen(self, screen: Screen[Any], callback: Any = None) -> Any: ...
+
+    def pop_screen(self) -> Any: ...
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+
+    def run_worker(self, work: Any, name: str | None = "", group: str = "default") -> Any: ...
+
+    def spawn(self, job: Awaitable[None]) -> None:
+        """Run ``job`` as a write (the app waits for these before it quits)."""
+
+    def error(self, message: str) -> None: ...
+
+    def show_mentions_count(self, count: int) -> None: ...
+
+
+class Flows:
+    """The app's forms and panes: ``app`` shows them, ``control`` reads and writes,
+    ``syncer`` syncs a run just linked."""
+
+    def __init__(self, app: Host, control: BoardController, syncer: Syncer) -> None:
+        self.app, self.control, self.syncer = app, control, syncer
         self._offered: set[int] = set()
         """Overdue cards whose wrap-up was offered this session: asked once, not each time."""
+
+    @property
+    def user(self) -> str:
+        return self.control.user
+
+    def writable(self) -> bool:
+        """True when the board may be changed; else say why."""
+        store = self.control.store
+        if store.readonly:
+            self.app.notify(f"{visible(store.readonly_reason)}: nothing can be changed",
+                            severity="error", markup=False)
+            return False
+        return True
+
+    def _record(self, what: str, card_id: int | None, result: object, undo: Step,
+                redo: Step) -> None:
+        """A change just written, for ``u`` to take back and ``U`` to do again."""
+        self.control.history.record(Change(what, card_id, undo, redo), result)
+
+    def _at_once(self, what: str, card_id: int, write: Callable[[Store], object],
+                 undo: Step, redo: Step, said: str, *, focus: bool = True) -> None:
+        """A change that needs no form: written in order with the others, kept for undo,
+        the board read again, and said."""
+        async def job() -> None:
+            result = await self.control.call(write)
+            self._record(what, card_id, result, undo, redo)
+            await self.control.reload(focus_id=card_id if focus else None)
+            self.app.notify(visible(said), timeout=3, markup=False)
+
+        self.control.enqueue(job)
+
 
     # --- cards -----------------------------------------------------------------------------------
 
@@ -45,7 +112,7 @@ class Flows(CardTies):
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
-            from tkanban.tui.forms.dialogs import CardForm
+            from tkanban.tui.forms.card import CardForm
         if card is not None:
             async def save(values: dict[str, Any]) -> None:
                 result = await self.control.write(ops.edit_card, card.id, author=self.user,
@@ -58,7 +125,10 @@ class Flows(CardTies):
                              lambda store, v: ops.edit_card(store, card.id, author=self.user,
                                                             expected_version=v, **after))
 
-            self.app.push_screen(CardForm(save, lane_name=card.lane, card=card))
+            async def reload() -> CardInfo:
+                return (await self.control.call(q.get_card, card.id)).card
+
+            self.app.push_screen(CardForm(save, lane_name=card.lane, card=card, reload=reload))
             return
         assert lane is not None
 
@@ -76,21 +146,12 @@ class Flows(CardTies):
 
         self.app.push_screen(CardForm(add, lane_name=lane.name))
 
-    async def reload_form(self, form: CardForm) -> None:
-        """The user chose "reload theirs" in a conflict: fill the form with the card now."""
-        from tkanban.tui.forms.dialogs import fill_card_form
-
-        if form.card is not None:
-            detail = await self.control.call(q.get_card, form.card.id)
-            fill_card_form(form, detail.card)
-            self.app.notify("their version is loaded; your edit was discarded", timeout=4)
-
     def log_form(self, card: CardInfo) -> None:
         if not self.writable():
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
-            from tkanban.tui.forms.dialogs import LogForm
+            from tkanban.tui.forms.log import LogForm
 
         async def save(values: dict[str, Any]) -> None:
             from tkanban.core.board.undo import strike_entry
@@ -112,7 +173,7 @@ class Flows(CardTies):
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
-            from tkanban.tui.forms.dialogs import TimeboxForm
+            from tkanban.tui.forms.timebox import TimeboxForm
 
         async def save(values: dict[str, Any]) -> None:
             from tkanban.core.board.undo import put_timebox
@@ -137,7 +198,7 @@ class Flows(CardTies):
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
-            from tkanban.tui.forms.dialogs import OutcomeForm
+            from tkanban.tui.forms.outcome import OutcomeForm
 
         async def save(values: dict[str, Any]) -> None:
             from tkanban.core.board.undo import CardState, put_card
@@ -322,7 +383,7 @@ class Flows(CardTies):
             return
         with IMPORTING:
             from tkanban.core.board import phases as phases
-            from tkanban.tui.forms.dialogs import PhaseForm
+            from tkanban.tui.forms.phase import PhaseForm
         board = self.control.board
 
         async def save(values: dict[str, Any]) -> None:
@@ -340,7 +401,7 @@ class Flows(CardTies):
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
-            from tkanban.tui.forms.dialogs import WipForm
+            from tkanban.tui.forms.wip import WipForm
         board = self.control.board
 
         async def save(values: dict[str, Any]) -> None:
@@ -375,6 +436,120 @@ class Flows(CardTies):
                 await self.app.push_screen(RetroScreen(result))
 
         self.app.run_worker(job(), group="forms")
+
+
+    # --- what ties a card -------------------------------------------------------------------
+
+    def toggle_block(self, card: CardInfo) -> None:
+        """Block the card (a form asks why), or unblock a blocked one at once."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board.blocked import block_card, unblock_card
+
+        user = self.user
+
+        def block(reason: str) -> Step:
+            return lambda store, v: block_card(store, card.id, reason, author=user,
+                                               expected_version=v)
+
+        def unblock(store: Any, v: int | None) -> CardInfo:
+            return unblock_card(store, card.id, author=user, expected_version=v)
+
+        if card.blocked:
+            self._at_once(f"unblock #{card.id}", card.id,
+                          lambda store: unblock_card(store, card.id, author=user),
+                          block(card.blocked), unblock, f"#{card.id} unblocked")
+            return
+        with IMPORTING:
+            from tkanban.tui.forms.block import BlockForm
+
+        async def save(values: dict[str, Any]) -> None:
+            result = await self.control.write(block_card, card.id, values["reason"],
+                                              author=user)
+            self._record(f"block #{card.id}", card.id, result, unblock,
+                         block(values["reason"]))
+
+        self.app.push_screen(BlockForm(save, card=card))
+
+    def relate_form(self, card: CardInfo) -> None:
+        """Tie the card to another (a form asks which, and how); undo unties them."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board.relations import relate, unrelate
+            from tkanban.tui.forms.relate import RelateForm
+        user = self.user
+
+        async def save(values: dict[str, Any]) -> None:
+            said, other = values["relation"], values["other"]
+            made = await self.control.write(relate, card.id, said, other, author=user,
+                                            focus_id=card.id)
+            words = f"#{card.id} {said.replace('-', ' ')} #{other}"
+            if not made:
+                self.app.notify(f"{words} already", timeout=3)
+                return
+            self._record(f"relate {words}", card.id, None,
+                         lambda store, v: unrelate(store, card.id, said, other, author=user),
+                         lambda store, v: relate(store, card.id, said, other, author=user))
+            self.app.notify(words, timeout=3)
+
+        self.app.push_screen(RelateForm(save, card=card))
+
+    def link_form(self, card: CardInfo) -> None:
+        """Link an experiment run to the card (the next sync brings its numbers in), or
+        unlink one; undo does the other."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.runs.links import links_of
+            from tkanban.core.runs.sync import link_run, unlink_run
+            from tkanban.tui.forms.link import LinkForm
+        user, uri = self.user, self.syncer.tracking_uri
+
+        def link(ref: str) -> Step:
+            return lambda store, v: link_run(store, card.id, ref, author=user,
+                                             tracking_uri=uri)
+
+        def unlink(ref: str) -> Step:
+            return lambda store, v: unlink_run(store, card.id, ref, author=user)
+
+        async def save(values: dict[str, Any]) -> None:
+            if "unlink" in values:
+                ref = values["unlink"]
+                await self.control.write(unlink_run, card.id, ref, author=user,
+                                         focus_id=card.id)
+                self._record(f"unlink {ref} from #{card.id}", card.id, None, link(ref),
+                             unlink(ref))
+                self.app.notify(f"#{card.id}: unlinked {ref}", timeout=4)
+                return
+            made = await self.control.write(link_run, card.id, values["ref"], author=user,
+                                            tracking_uri=uri, focus_id=card.id, quiet=True)
+            self._record(f"link {made.ref} to #{card.id}", card.id, None, unlink(made.ref),
+                         link(made.ref))
+            self.app.notify(f"#{card.id}: linked {made.name}; syncing its numbers", timeout=4)
+            self.syncer.sync()
+
+        async def job() -> None:
+            runs = await self.control.call(links_of, None, card.id)
+            self.app.push_screen(LinkForm(save, card=card, runs=runs))
+
+        self.app.run_worker(job(), group="forms")
+
+    def unrelate(self, card: CardInfo, related: Related) -> None:
+        """Untie the card from a related one at once; undo ties them again."""
+        if not self.writable():
+            return
+        with IMPORTING:
+            from tkanban.core.board.relations import relate, unrelate
+        user, said, other = self.user, related.relation, related.id
+        words = f"#{card.id} {said.replace('-', ' ')} #{other}"
+
+        self._at_once(f"unrelate {words}", card.id,
+                      lambda store: unrelate(store, card.id, said, other, author=user),
+                      lambda store, v: relate(store, card.id, said, other, author=user),
+                      lambda store, v: unrelate(store, card.id, said, other, author=user),
+                      f"removed: {words}")
 
 
 def _field(card: CardInfo, name: str) -> Any:

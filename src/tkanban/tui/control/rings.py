@@ -7,15 +7,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from textual.notifications import SeverityLevel
 
 from tkanban.core.errors import TkanbanError
 from tkanban.core.events.changes import events_after, for_user, latest_id
 from tkanban.core.model.records import CardInfo
 from tkanban.core.model.text import visible
+from tkanban.tui.control.controller import BoardController
+from tkanban.user.config import Config
 
-if TYPE_CHECKING:
-    from tkanban.tui.app import TkanbanApp
+
+class Host(Protocol):
+    """What the rings need of the app that holds them."""
+
+    control: BoardController
+    config: Config
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+
+    def bell(self) -> None: ...
+
+    def write_to_terminal(self, sequence: str) -> None:
+        """Send an escape sequence to the terminal (a notification)."""
 
 OSC9 = ("iTerm.app", "WezTerm", "ghostty")
 """``TERM_PROGRAM`` values of terminals that show OSC 9 as a notification."""
@@ -43,7 +59,7 @@ def is_mine(card: CardInfo, user: str) -> bool:
 class Rings:
     """The board's ears: the events since it opened, heard after each reload."""
 
-    def __init__(self, app: TkanbanApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
         self.heard: int | None = None
         """The last event looked at; None until the board first read the events."""
@@ -67,14 +83,13 @@ class Rings:
             if (message := for_user(event, control.user)) is not None:
                 self.ring(message)
 
-    def ring(self, message: str, severity: str = "information") -> None:
+    def ring(self, message: str, severity: SeverityLevel = "information") -> None:
         self.rung.append(message)
-        self.app.notify(message, severity=severity,  # type: ignore[arg-type]
-                        markup=False, timeout=10)
+        self.app.notify(message, severity=severity, markup=False, timeout=10)
         if not self.app.config.notify:
             return
         sequence = terminal_sequence("tkanban", message, os.environ)
         if sequence == "\a":
             self.app.bell()
-        elif not self.app.is_headless and self.app._driver is not None:
-            self.app._driver.write(sequence)  # as App.bell writes the bell
+        else:
+            self.app.write_to_terminal(sequence)

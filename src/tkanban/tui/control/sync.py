@@ -1,17 +1,42 @@
 """Experiment runs in the board: the background sync that brings their numbers in while the
-board is open (a worker thread, never the event loop). The form that links a run is in
-``linkform``, loaded on first use like every form."""
+board is open (a worker thread, never the event loop). The form that links a run is
+``forms.link``, loaded on first use like every form."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from textual.notifications import SeverityLevel
 
 from tkanban.core.errors import TkanbanError
 from tkanban.core.model.text import visible
+from tkanban.core.storage.base import Store
+from tkanban.tui.control.controller import BoardController
+from tkanban.tui.screens.board import BoardScreen
 
 if TYPE_CHECKING:
     from tkanban.core.runs.sync import SyncReport
-    from tkanban.tui.app import TkanbanApp
+
+
+class Host(Protocol):
+    """What the sync needs of the app that holds it."""
+
+    control: BoardController
+    store: Store
+    board_screen: BoardScreen
+
+    def set_interval(self, interval: float, callback: Any = None) -> Any: ...
+
+    def run_worker(self, work: Any, name: str | None = "", group: str = "default") -> Any: ...
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+
+    def show_note(self) -> None:
+        """Show on the bar what keeps the board from being current (``Syncer.problem``)."""
+
+    def poll(self) -> None:
+        """Read what changed on the board now."""
 
 DEFAULT_INTERVAL = 60.0
 """Seconds between two background syncs, unless the board or --sync-interval says."""
@@ -22,7 +47,7 @@ class Syncer:
     cannot be reached is said once, in a notice and on the bar, and the board goes on; when
     it answers again the next sync catches up."""
 
-    def __init__(self, app: TkanbanApp, interval: float | None,
+    def __init__(self, app: Host, interval: float | None,
                  tracking_uri: str | None) -> None:
         self.app = app
         self.interval = interval

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from tkanban.core.model.records import CardInfo
 from tkanban.core.model.text import LINE_MAX, clean
-from tkanban.tui.forms.dialogs import Form, Save, row
+from tkanban.tui.forms.base import Form, Save, row
 
 
 class BlockForm(Form):

@@ -10,7 +10,7 @@ from textual.widgets import Input, Select, Static
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.records import CardInfo, LinkInfo
-from tkanban.tui.forms.dialogs import Form, Save, row
+from tkanban.tui.forms.base import Form, Save, row
 from tkanban.tui.render import literal
 
 LINK = "+"

@@ -9,7 +9,7 @@ from textual.widgets import Input, Select
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.records import CardInfo
-from tkanban.tui.forms.dialogs import Form, Save, row
+from tkanban.tui.forms.base import Form, Save, row
 
 CHOICES = [
     ("is blocked by (waits until it is in Done)", "blocked-by"),

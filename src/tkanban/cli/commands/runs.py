@@ -1,4 +1,5 @@
-"""``link``, ``unlink``, ``sync`` and ``config tracking-uri``: experiment runs on cards."""
+"""``link``, ``unlink`` and ``sync``: experiment runs on cards (MLflow runs, DVCLive
+output), and how ``show`` lists a card's runs."""
 
 from __future__ import annotations
 
@@ -6,11 +7,38 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from tkanban.cli.arguments import card_id
+from tkanban.cli.context import Context
 from tkanban.cli.output import out, warn
+from tkanban.cli.registry import Commands
 
 if TYPE_CHECKING:
-    from tkanban.cli.commands import Context
     from tkanban.core.model.records import CardDetail
+
+TRACKING = ("MLflow is --tracking-uri, else $MLFLOW_TRACKING_URI, else the board's own "
+            "('tkanban config tracking-uri URL'); credentials come from "
+            "MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME and _PASSWORD.")
+
+
+def register(commands: Commands) -> None:
+    p = commands.add("link", "link an experiment run to a card: mlflow:RUN_ID, a run's URL, or "
+                     "dvclive:PATH", cmd_link,
+                     epilog="PATH is a DVCLive output folder or any JSON file of "
+                     "{\"name\": number}. A training script can link its own run with "
+                     "mlflow.set_tag(\"tkanban.card\", ID). " + TRACKING)
+    p.add_argument("id", type=card_id)
+    p.add_argument("ref", metavar="RUN")
+    p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
+
+    p = commands.add("unlink", "take a run off a card (what it logged stays)", cmd_unlink)
+    p.add_argument("id", type=card_id)
+    p.add_argument("ref", metavar="RUN")
+
+    p = commands.add("sync", "write linked runs' new metrics into their cards' logs", cmd_sync,
+                     epilog="Runs tagged tkanban.card=ID are linked first. A second sync with "
+                     "nothing new writes nothing. " + TRACKING)
+    p.add_argument("id", type=card_id, nargs="?", help="only this card")
+    p.add_argument("--tracking-uri", metavar="URL", help="the MLflow tracking server")
 
 
 def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
@@ -23,13 +51,11 @@ def cmd_link(ctx: Context, args: argparse.Namespace) -> None:
     out(f"#{args.id}: linked {link.ref} ({link.name}, {link.status.lower()}); "
          f"'tkanban sync {args.id}' writes its metrics into the log")
 
-
 def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.runs.sync import unlink_run
 
     unlink_run(ctx.store, args.id, args.ref, author=ctx.user)
     out(f"#{args.id}: unlinked {args.ref}")
-
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.errors import TkanbanError
@@ -39,13 +65,12 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
 
     report = sync(ctx.store, ctx.board, args.id, tracking_uri=args.tracking_uri,
                   criteria_met=criteria_met)
-    for card_id, ref in report.linked:
-        out(f"#{card_id}: linked {ref} (tagged {card_id})")
+    for tagged, ref in report.linked:
+        out(f"#{tagged}: linked {ref} (tagged {tagged})")
     runs = len(links_of(ctx.store, ctx.board, args.id))
     out(f"synced {plural(runs, 'run')}: {plural(report.entries, 'new entry', 'new entries')}")
-    for card_id in report.met:
-        out(f"#{card_id}: every exit criterion is met now (tkanban outcome {card_id} "
-             "validated)")
+    for met in report.met:
+        out(f"#{met}: every exit criterion is met now (tkanban outcome {met} validated)")
     for warning in report.warnings:
         warn(warning)
     if len(report.problems) == 1:
@@ -55,34 +80,6 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     if report.problems:
         raise TkanbanError(f"{plural(len(report.problems), 'problem')}; what could be read is "
                            "synced")
-
-
-def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
-    """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
-    board, for the whole team."""
-    from tkanban.core.board.settings import board_setting, set_board_setting
-    from tkanban.core.errors import ValidationError
-    from tkanban.core.runs.sync import set_tracking_uri
-
-    name = args.config_command.replace("-", "_")
-    if args.clear:
-        set_board_setting(ctx.store, ctx.board, name, None)
-        out(f"board {ctx.board!r}: no {args.config_command} kept")
-    elif args.value is None:
-        out(board_setting(ctx.store, ctx.board, name) or "none kept in this board")
-    elif name == "tracking_uri":
-        out(f"board {ctx.board!r}: MLflow at "
-             f"{set_tracking_uri(ctx.store, ctx.board, args.value)}")
-    else:
-        try:
-            seconds = float(args.value)
-        except ValueError:
-            seconds = 0.0
-        if not 5 <= seconds <= 86400:
-            raise ValidationError(f"a sync interval is 5 to 86400 seconds, not {args.value!r}")
-        set_board_setting(ctx.store, ctx.board, name, f"{seconds:g}")
-        out(f"board {ctx.board!r}: open boards sync their runs every {seconds:g} s")
-
 
 def run_lines(detail: CardDetail) -> list[str]:
     """The card's linked runs, for ``show``."""

@@ -1,4 +1,5 @@
-"""``events`` (JSON lines, for scripts) and ``watch`` (delivery to hooks)."""
+"""``events`` (the board's changes as JSON lines, for scripts) and ``watch`` (each event
+delivered to commands and webhooks as it happens)."""
 
 from __future__ import annotations
 
@@ -8,34 +9,71 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from tkanban.cli.arguments import seconds, since_arg
+from tkanban.cli.context import Context
+from tkanban.cli.registry import Commands
+from tkanban.cli.stopping import stopped
 from tkanban.core.errors import ReadOnlyError, UnavailableError, ValidationError
 
 if TYPE_CHECKING:
-    from tkanban.cli.commands import Context
     from tkanban.core.events.changes import Event
 
 BATCH = 500
 EXPIRE_EVERY = 5.0
 """Seconds between two looks for time boxes that ran out, while following."""
+TYPES = ("TYPE is an event type (card.added, card.moved, card.edited, card.archived, "
+         "card.restored, card.blocked, card.unblocked, card.related, card.unrelated, "
+         "log.added, log.struck, outcome.recorded, timebox.set, timebox.extended, "
+         "timebox.expired, wip.exceeded, phase.started, phase.ended) or a family (card, "
+         "log, timebox …).")
 
 
-def since_arg(value: str) -> int | str:
-    """``--since``: an event id, or ``latest`` (only what happens from now on)."""
-    if value == "latest":
-        return value
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an event id or 'latest': {value!r}") from None
-    if not 0 <= number <= 2**62:
-        raise argparse.ArgumentTypeError(f"an event id is 0 or more: {value!r}")
-    return number
+def register(commands: Commands) -> None:
+    p = commands.add("events", "the board's changes as JSON lines, one event each", cmd_events,
+                     epilog="Each event has a stable id, its type, the time, the actor, the "
+                     "board and, for a card, the card as 'list --json' shows it. " + TYPES)
+    p.add_argument("--since", type=since_arg, metavar="ID",
+                   help="only events after this id ('latest': only new ones; default: all)")
+    p.add_argument("--follow", "-f", action="store_true",
+                   help="stay open and print new events as they happen")
+    p.add_argument("--type", action="append", default=[], metavar="TYPE",
+                   help="only events of this type or family (repeatable)")
+    p.add_argument("--mention", metavar="USER", help="only log entries that mention USER")
 
-
-def _stopped() -> bool:
-    from tkanban.cli import _stopped_by
-
-    return bool(_stopped_by)
+    p = commands.add("watch", "deliver the board's events to commands and webhooks, as they "
+                     "happen", cmd_watch,
+                     epilog="--exec runs COMMAND with /bin/sh for each event, the event's JSON "
+                     "on its standard input and its fields in TKANBAN_EVENT_ID, _TYPE, _AT, "
+                     "_ACTOR, _BOARD, _SUMMARY, _CARD_ID, _CARD_TITLE, _CARD_LANE, "
+                     "_CARD_ASSIGNEE, _TEXT, _MENTIONS, _FROM and _TO. --webhook POSTs the "
+                     "JSON (--format slack: a {\"text\": ...} body for Slack and Mattermost "
+                     "incoming webhooks); only a 2xx answer delivers it, and a redirect is not "
+                     "followed. A failed delivery is retried with backoff without holding up "
+                     "the next events. The board keeps where the watcher named --name got to: "
+                     "restarted, it goes on from there (an event may come twice; its id "
+                     "tells). " + TYPES)
+    p.add_argument("--exec", action="append", default=[], metavar="COMMAND",
+                   help="a shell command to run for each event (repeatable)")
+    p.add_argument("--webhook", action="append", default=[], metavar="URL",
+                   help="an http(s) URL to POST each event to (repeatable)")
+    p.add_argument("--format", choices=["json", "slack"], default="json",
+                   help="webhook body: the event's JSON, or Slack/Mattermost {\"text\": ...}")
+    p.add_argument("--name", default="watch",
+                   help="the watcher's name: the board keeps where it got to (default: watch)")
+    p.add_argument("--since", type=since_arg, metavar="ID",
+                   help="start after this event id instead of where --name got to (first run: "
+                   "'latest')")
+    p.add_argument("--type", action="append", default=[], metavar="TYPE",
+                   help="only events of this type or family (repeatable)")
+    p.add_argument("--mention", metavar="USER", help="only log entries that mention USER")
+    p.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS",
+                   help="how long a hook may take, answer and all, before it counts as failed "
+                   "(default: 10)")
+    p.add_argument("--give-up", default="1d", metavar="DURATION",
+                   help="stop retrying an event after failing this long: 90s, 30m, 1d "
+                   "(default: 1d)")
+    p.add_argument("--once", action="store_true",
+                   help="deliver the events there are, then exit (for cron)")
 
 
 def _start(ctx: Context, since: int | str | None, default: int) -> int:
@@ -44,7 +82,6 @@ def _start(ctx: Context, since: int | str | None, default: int) -> int:
     if since == "latest":
         return latest_id(ctx.store, ctx.board)
     return default if since is None else int(since)
-
 
 def _expire(ctx: Context) -> None:
     """Write the events of time boxes that ran out (nothing on a board this user cannot
@@ -56,7 +93,6 @@ def _expire(ctx: Context) -> None:
     except (ReadOnlyError, UnavailableError):
         pass
 
-
 def _follow(ctx: Context, since: int, follow: bool, each: Callable[[list[Event]], None],
             after_batch: Callable[[], None] = lambda: None,
             done: Callable[[], bool] = lambda: False) -> None:
@@ -67,14 +103,14 @@ def _follow(ctx: Context, since: int, follow: bool, each: Callable[[list[Event]]
     changes = Changes(ctx.store) if follow else None
     next_expiry = 0.0
     complained = False
-    while not _stopped():
+    while not stopped():
         try:
             if time.monotonic() >= next_expiry:
                 _expire(ctx)
                 next_expiry = time.monotonic() + EXPIRE_EVERY
             batch = events_after(ctx.store, ctx.board, since, BATCH)
         except UnavailableError as exc:
-            if not follow or _stopped():
+            if not follow or stopped():
                 raise
             if not complained:
                 print(f"tkanban: {exc}; trying again", file=sys.stderr, flush=True)
@@ -88,10 +124,9 @@ def _follow(ctx: Context, since: int, follow: bool, each: Callable[[list[Event]]
         after_batch()
         if len(batch) == BATCH:
             continue
-        if changes is None or _stopped() or done():
+        if changes is None or stopped() or done():
             return
         changes.wait(1.0)
-
 
 def cmd_events(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.events.changes import check_types, matches
@@ -107,7 +142,6 @@ def cmd_events(ctx: Context, args: argparse.Namespace) -> None:
             sys.stdout.flush()
 
     _follow(ctx, _start(ctx, args.since, 0), args.follow, each)
-
 
 def cmd_watch(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.events.changes import check_types, cursor, latest_id, matches, save_cursor

@@ -1,6 +1,6 @@
 """``tkanban serve``: the same board in a browser, through Textual's own web server
-(``textual-serve``, the ``serve`` extra), locked to the user who started it (``web``). Each
-browser tab runs the board as that user."""
+(``textual-serve``, the ``serve`` extra), locked to the user who started it (``tkanban.web``).
+Each browser tab runs the board as that user."""
 
 from __future__ import annotations
 
@@ -9,12 +9,35 @@ import os
 import shlex
 import signal
 import sys
-from typing import TYPE_CHECKING
 
+from tkanban.cli.arguments import port, sessions
+from tkanban.cli.context import Context, Opens
 from tkanban.cli.output import warn
+from tkanban.cli.registry import Commands
 
-if TYPE_CHECKING:
-    from tkanban.cli.commands import Context
+
+def register(commands: Commands) -> None:
+    p = commands.add(
+        "serve", "the board in a web browser (needs tkanban[serve])", cmd_serve,
+        Opens.NEW_BOARD,
+        epilog="Every browser tab that opens the page runs the board as the user who started "
+        "the server, with the same keys and live refresh. The page opens only with the token "
+        "in the URL it prints (kept by the browser as a cookie), only from its own origin, and "
+        "only for the host names it serves: another web page cannot drive it. No editor or "
+        "other process is started by a served board. It listens on 127.0.0.1 only unless "
+        "--host says otherwise; whoever has the URL acts as you, and over plain http the token "
+        "crosses the network in clear: put a proxy with TLS in front to share it.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=port, default=8000, help="port (default: 8000)")
+    p.add_argument("--token", metavar="TOKEN",
+                   help="the token the page needs (default: $TKANBAN_SERVE_TOKEN, else a new "
+                   "random one each start)")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="another host name the browser may use to reach it (the machine's "
+                   "name behind --host 0.0.0.0, say); repeat for more")
+    p.add_argument("--max-sessions", type=sessions, default=8, metavar="N",
+                   help="boards open in browsers at once, at most (default: 8)")
 
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
