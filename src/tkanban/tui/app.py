@@ -340,57 +340,9 @@ class TkanbanApp(App[None]):
         if self.flows.writable():
             self.control.request_reorder(message.step)
 
-    @on(msg.NewCard)
-    def _new_card(self, message: msg.NewCard) -> None:
-        self.flows.card_form(lane=message.lane)
-
-    @on(msg.OpenCard)
-    def _open_card(self, message: msg.OpenCard) -> None:
-        self.flows.detail(message.card.id)
-
-    @on(msg.EditCard)
-    def _edit_card(self, message: msg.EditCard) -> None:
-        self.flows.card_form(message.card)
-
-    @on(msg.AddLogEntry)
-    def _log_entry(self, message: msg.AddLogEntry) -> None:
-        self.flows.log_form(message.card)
-
-    @on(msg.SetTimebox)
-    def _timebox(self, message: msg.SetTimebox) -> None:
-        self.flows.timebox_form(message.card)
-
-    @on(msg.ToggleBlock)
-    def _block(self, message: msg.ToggleBlock) -> None:
-        self.flows.toggle_block(message.card)
-
-    @on(msg.OpenCardId)
-    def _open_related(self, message: msg.OpenCardId) -> None:
-        self.flows.detail(message.card_id)
-
-    @on(msg.RelateCard)
-    def _relate(self, message: msg.RelateCard) -> None:
-        self.flows.relate_form(message.card)
-
-    @on(msg.LinkRun)
-    def _link_run(self, message: msg.LinkRun) -> None:
-        self.flows.link_form(message.card)
-
-    @on(msg.Unrelate)
-    def _unrelate(self, message: msg.Unrelate) -> None:
-        self.flows.unrelate(message.card, message.related)
-
-    @on(msg.RecordOutcome)
-    def _outcome(self, message: msg.RecordOutcome) -> None:
-        self.flows.outcome_form(message.card)
-
-    @on(msg.ArchiveCard)
-    def _archive(self, message: msg.ArchiveCard) -> None:
-        self.flows.confirm_archive(message.card)
-
-    @on(msg.SetWipLimit)
-    def _wip_limit(self, message: msg.SetWipLimit) -> None:
-        self.flows.wip_form(message.lane)
+    @on(msg.Request)
+    def _request(self, request: msg.Request) -> None:
+        self.flows.answer(request)
 
     @on(msg.Reload)
     def _reload(self, message: msg.Reload) -> None:
@@ -420,30 +372,10 @@ class TkanbanApp(App[None]):
     def _help(self) -> None:
         self.action_help()
 
-    @on(msg.ShowMentions)
-    def _mentions(self) -> None:
-        self.flows.mentions()
-
     @on(msg.FindMentions)
     async def _find_mentions(self, message: msg.FindMentions) -> None:
         found = await self.control.call(q.cards_mentioning, self.control.board, message.users)
         await self.board_screen.show_mentioned(message.users, found)
-
-    @on(msg.ShowArchived)
-    def _archived(self) -> None:
-        self.flows.archived()
-
-    @on(msg.ShowRetro)
-    def _retro(self, message: msg.ShowRetro) -> None:
-        self.flows.retro(message.month, message.step)
-
-    @on(msg.StartPhase)
-    def _start_phase(self) -> None:
-        self.flows.phase_form(ending=False)
-
-    @on(msg.EndPhase)
-    def _end_phase(self) -> None:
-        self.flows.phase_form(ending=True)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -1,7 +1,9 @@
 """The vocabulary in which the screens speak to the app: typed messages, posted up.
 
 A screen never calls the app or reaches into it; it posts one of these, and the app decides
-what happens (``@on`` handlers in ``app``). Attributes go down, messages come up.
+what happens. Attributes go down, messages come up. A ``Request`` opens a form or a pane: the
+app hands every one to its flows (``Flows.answer``), which say per request what opens; the
+others (moves, reloads, undo) the app answers itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from typing import Protocol
 from textual.message import Message
 
 from tkanban.core.model.records import CardInfo, LaneInfo, Related
+
+
+class Request(Message):
+    """A request for a form or a pane, answered by the flows (``Flows.answer``)."""
 
 
 @dataclass
@@ -30,62 +36,62 @@ class ReorderCard(Message):
 
 
 @dataclass
-class NewCard(Message):
+class NewCard(Request):
     """Open the new-card form for ``lane``."""
 
     lane: LaneInfo
 
 
 @dataclass
-class OpenCard(Message):
+class OpenCard(Request):
     """Open the card pane: details, criteria and research log."""
 
     card: CardInfo
 
 
 @dataclass
-class EditCard(Message):
+class EditCard(Request):
     card: CardInfo
 
 
 @dataclass
-class AddLogEntry(Message):
+class AddLogEntry(Request):
     card: CardInfo
 
 
 @dataclass
-class SetTimebox(Message):
+class SetTimebox(Request):
     card: CardInfo
 
 
 @dataclass
-class RecordOutcome(Message):
+class RecordOutcome(Request):
     card: CardInfo
 
 
 @dataclass
-class ToggleBlock(Message):
+class ToggleBlock(Request):
     """Block ``card`` (asking why), or unblock it if it is blocked."""
 
     card: CardInfo
 
 
 @dataclass
-class OpenCardId(Message):
+class OpenCardId(Request):
     """Open the pane of card ``card_id`` (a related card), over the one open now."""
 
     card_id: int
 
 
 @dataclass
-class RelateCard(Message):
+class RelateCard(Request):
     """Tie ``card`` to another card (a form asks which, and how)."""
 
     card: CardInfo
 
 
 @dataclass
-class Unrelate(Message):
+class Unrelate(Request):
     """Untie ``card`` from the card ``related`` (at once: undo ties them again)."""
 
     card: CardInfo
@@ -93,21 +99,21 @@ class Unrelate(Message):
 
 
 @dataclass
-class LinkRun(Message):
+class LinkRun(Request):
     """Link an experiment run to ``card`` (a form asks which)."""
 
     card: CardInfo
 
 
 @dataclass
-class ArchiveCard(Message):
+class ArchiveCard(Request):
     """Archive ``card`` once the user says yes."""
 
     card: CardInfo
 
 
 @dataclass
-class SetWipLimit(Message):
+class SetWipLimit(Request):
     lane: LaneInfo
 
 
@@ -136,27 +142,27 @@ class ShowHelp(Message):
     """Every key."""
 
 
-class ShowMentions(Message):
+class ShowMentions(Request):
     """The entries that mention the user."""
 
 
-class ShowArchived(Message):
+class ShowArchived(Request):
     """The archived cards, to open or restore."""
 
 
 @dataclass
-class ShowRetro(Message):
+class ShowRetro(Request):
     """The retro of ``month`` (this month when None) moved by ``step`` months."""
 
     month: str | None = None
     step: int = 0
 
 
-class StartPhase(Message):
+class StartPhase(Request):
     """Open the form that starts a board-level time box."""
 
 
-class EndPhase(Message):
+class EndPhase(Request):
     """Open the form that ends the running phase with a decision."""
 
 

@@ -9,6 +9,7 @@ on screen before them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import singledispatchmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.content import Content
@@ -22,6 +23,7 @@ from tkanban.core.model.records import CardInfo, LaneInfo, Related
 from tkanban.core.model.text import visible
 from tkanban.core.model.timebox import countdown
 from tkanban.core.storage.base import Store
+from tkanban.tui import messages as msg
 from tkanban.tui.control.controller import BoardController
 from tkanban.tui.control.history import Change, Step
 from tkanban.tui.control.sync import Syncer
@@ -73,6 +75,87 @@ class Flows:
         self.app, self.control, self.syncer = app, control, syncer
         self._offered: set[int] = set()
         """Overdue cards whose wrap-up was offered this session: asked once, not each time."""
+
+    # --- requests from the screens ---------------------------------------------------------
+
+    @singledispatchmethod
+    def answer(self, request: msg.Request) -> None:
+        """Open what a screen asked for (every ``messages.Request`` comes here)."""
+        raise TypeError(f"no flow answers {type(request).__name__}")
+
+    @answer.register
+    def _new(self, request: msg.NewCard) -> None:
+        self.card_form(lane=request.lane)
+
+    @answer.register
+    def _edit(self, request: msg.EditCard) -> None:
+        self.card_form(request.card)
+
+    @answer.register
+    def _open(self, request: msg.OpenCard) -> None:
+        self.detail(request.card.id)
+
+    @answer.register
+    def _open_id(self, request: msg.OpenCardId) -> None:
+        self.detail(request.card_id)
+
+    @answer.register
+    def _log(self, request: msg.AddLogEntry) -> None:
+        self.log_form(request.card)
+
+    @answer.register
+    def _timebox(self, request: msg.SetTimebox) -> None:
+        self.timebox_form(request.card)
+
+    @answer.register
+    def _outcome(self, request: msg.RecordOutcome) -> None:
+        self.outcome_form(request.card)
+
+    @answer.register
+    def _block(self, request: msg.ToggleBlock) -> None:
+        self.toggle_block(request.card)
+
+    @answer.register
+    def _relate(self, request: msg.RelateCard) -> None:
+        self.relate_form(request.card)
+
+    @answer.register
+    def _unrelate(self, request: msg.Unrelate) -> None:
+        self.unrelate(request.card, request.related)
+
+    @answer.register
+    def _link(self, request: msg.LinkRun) -> None:
+        self.link_form(request.card)
+
+    @answer.register
+    def _archive(self, request: msg.ArchiveCard) -> None:
+        self.confirm_archive(request.card)
+
+    @answer.register
+    def _wip(self, request: msg.SetWipLimit) -> None:
+        self.wip_form(request.lane)
+
+    @answer.register
+    def _mentions(self, request: msg.ShowMentions) -> None:
+        self.mentions()
+
+    @answer.register
+    def _archived(self, request: msg.ShowArchived) -> None:
+        self.archived()
+
+    @answer.register
+    def _retro(self, request: msg.ShowRetro) -> None:
+        self.retro(request.month, request.step)
+
+    @answer.register
+    def _start_phase(self, request: msg.StartPhase) -> None:
+        self.phase_form(ending=False)
+
+    @answer.register
+    def _end_phase(self, request: msg.EndPhase) -> None:
+        self.phase_form(ending=True)
+
+    # --- what every flow needs ---------------------------------------------------------------
 
     @property
     def user(self) -> str:
