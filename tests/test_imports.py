@@ -150,3 +150,39 @@ def test_list_json_loads_no_orm_no_textual_no_tracker(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert '"title": "x"' in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+BEFORE_THE_APP = {"tkanban.tui.launch"}
+"""Board modules that run before the app starts (no other thread imports yet)."""
+
+
+def _unlocked_imports(tree: ast.AST) -> list[ast.stmt]:
+    """Imports inside functions that are not under ``with IMPORTING``."""
+    found: list[ast.stmt] = []
+
+    def walk(node: ast.AST, in_function: bool, locked: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            function = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            lock = locked or (isinstance(child, ast.With) and any(
+                "IMPORTING" in ast.unparse(item.context_expr) for item in child.items))
+            if isinstance(child, ast.Import | ast.ImportFrom) and in_function and not locked:
+                found.append(child)
+            walk(child, function, lock)
+
+    walk(tree, False, False)
+    return found
+
+
+def test_the_board_imports_later_modules_under_the_import_lock() -> None:
+    """Once the board runs, a module imported on first use is imported under ``IMPORTING``:
+    two threads importing the ORM at once each found the other's half-made module."""
+    offenders = [f"{module}:{node.lineno}: {ast.unparse(node)}"
+                 for module, path in modules().items()
+                 if module.startswith("tkanban.tui") and module not in BEFORE_THE_APP
+                 for node in _unlocked_imports(ast.parse(path.read_text()))]
+    assert offenders == []
+
+
+def test_the_lock_check_finds_an_import_outside_it() -> None:
+    tree = ast.parse("def f():\n    import x\n    with IMPORTING:\n        import y\n")
+    assert [ast.unparse(n) for n in _unlocked_imports(tree)] == ["import x"]

@@ -11,6 +11,7 @@ import gc
 import os
 import signal
 import sys
+import termios
 import threading
 from collections.abc import Awaitable
 
@@ -419,7 +420,6 @@ def _end_network_waits() -> None:
 
 def _terminal_gone() -> bool:
     """Whether the terminal the app draws on has hung up (closed window, dropped SSH)."""
-    import termios
 
     stream = sys.__stderr__  # where Textual draws
     try:

@@ -13,6 +13,8 @@ from tkanban.core.model.timebox import system_clock
 from tkanban.core.storage import open_store
 from tkanban.tui.app import TkanbanApp
 from tkanban.user.config import Config
+from tkanban.user.editor import forbid
+from tkanban.user.paths import default_db_path
 
 
 def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto",
@@ -21,11 +23,7 @@ def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto
     """Open the board (a file, or a ``postgresql://`` URL) and run the app; problems opening
     it are one line on stderr, exit 1. A missing file or board is created, and the board says
     so. A board ``served`` to a browser (``tkanban serve``) starts no process: no editor."""
-    from tkanban.user.paths import default_db_path
-
     if served:
-        from tkanban.user.editor import forbid
-
         forbid("no editor in a board served to a browser: it would run on the serving "
                "machine; write the text in the field")
 
@@ -39,6 +37,8 @@ def run_board(db: Path | str, board: str | None, user: str, storage: str = "auto
         # A short wait per attempt: the app itself keeps retrying, and says it is waiting.
         store = open_store(db, clock=system_clock, storage=storage, busy_timeout=2.0)
         if not q.board_exists(store, name):
+            # the ORM (~0.45 s of imports), only for a board that is not there yet: the
+            # app loads it in the background once the board is on screen
             from tkanban.core.board.cards import ensure_board
 
             ensure_board(store, name)

@@ -55,7 +55,8 @@ def run_config(args: argparse.Namespace) -> int:
 def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
     """``config tracking-uri [URL]`` and ``config sync-interval [SECONDS]``: kept in the
     board, for the whole team."""
-    from tkanban.core.board.settings import board_setting, set_board_setting
+    from tkanban.core.board.reads import board_setting
+    from tkanban.core.board.settings import set_board_setting
     from tkanban.core.errors import ValidationError
     from tkanban.core.runs.sync import set_tracking_uri
 

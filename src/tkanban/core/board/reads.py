@@ -458,3 +458,16 @@ def phase_refs(store: Store, board: str) -> list[PhaseRef]:
     """Phases as the retro reads them."""
     return [PhaseRef(p.name, p.goal, p.ended_at, p.decision, p.note, p.decided_by)
             for p in list_phases(store, board)]
+
+
+def setting_key(board: str, name: str) -> str:
+    """The ``meta`` row that keeps setting ``name`` of ``board`` (``settings``)."""
+    return f"{name}:{board}"
+
+
+def board_setting(store: Store, board: str, name: str) -> str | None:
+    """The board's setting ``name``, if it keeps one."""
+    with store.reading() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                           (setting_key(board, name),)).fetchone()
+    return row[0] if row else None

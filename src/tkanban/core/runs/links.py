@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tkanban.core.board.reads import board_id, link_info
-from tkanban.core.board.settings import board_setting
+from tkanban.core.board.reads import board_id, board_setting, link_info
 from tkanban.core.model.records import LinkInfo
 from tkanban.core.storage.base import Store
 

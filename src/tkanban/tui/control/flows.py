@@ -195,6 +195,7 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import restore_card
             from tkanban.tui.forms.card import CardForm
         if card is not None:
             async def save(values: dict[str, Any]) -> None:
@@ -216,8 +217,6 @@ class Flows:
         assert lane is not None
 
         async def add(values: dict[str, Any]) -> None:
-            from tkanban.core.board.undo import restore_card
-
             values.pop("expected_version", None)
             made = await self.control.write(ops.add_card, self.control.board, author=self.user,
                                             lane=lane.slug, **values)
@@ -234,11 +233,10 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import strike_entry
             from tkanban.tui.forms.log import LogForm
 
         async def save(values: dict[str, Any]) -> None:
-            from tkanban.core.board.undo import strike_entry
-
             entry = await self.control.write(ops.add_log, card.id, values["text"],
                                              author=self.user, metrics=values["metrics"],
                                              focus_id=card.id)
@@ -256,11 +254,10 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import put_timebox
             from tkanban.tui.forms.timebox import TimeboxForm
 
         async def save(values: dict[str, Any]) -> None:
-            from tkanban.core.board.undo import put_timebox
-
             result = await self.control.write(ops.set_timebox, card.id, values["seconds"],
                                               author=self.user, reason=values["reason"])
             old, new = card.timebox_seconds, values["seconds"]
@@ -281,11 +278,10 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import CardState, put_card
             from tkanban.tui.forms.outcome import OutcomeForm
 
         async def save(values: dict[str, Any]) -> None:
-            from tkanban.core.board.undo import CardState, put_card
-
             if move_to is not None:
                 result = await self.control.write(ops.move_card, card.id, move_to.slug,
                                                   author=self.user, outcome=values["outcome"],
@@ -360,7 +356,8 @@ class Flows:
         self.app.run_worker(job(), group="forms")
 
     def _offer_wrap_up(self, card: CardInfo) -> None:
-        from tkanban.tui.screens.confirm import ConfirmDialog
+        with IMPORTING:
+            from tkanban.tui.screens.confirm import ConfirmDialog
 
         left = card.remaining(self.control.clock()) or 0
         question = Content.styled("This card's time box ran out ", "bold") + Content(
@@ -410,9 +407,10 @@ class Flows:
         """The archived cards: open one, or put it back on the board."""
         control = self.control
 
-        async def job() -> None:
+        with IMPORTING:
             from tkanban.tui.screens.archive import ArchivedScreen, Choice
 
+        async def job() -> None:
             cards = await control.call(q.list_cards, control.board, include_archived=True)
             archived = sorted((c for c in cards if c.archived), key=lambda c: -c.updated_at)
 
@@ -431,11 +429,10 @@ class Flows:
 
     def restore(self, card: CardInfo) -> None:
         with IMPORTING:
+            from tkanban.core.board.cards import archive_card
             from tkanban.core.board.undo import restore_card
 
         async def save() -> None:
-            from tkanban.core.board.cards import archive_card
-
             try:
                 restored = await self.control.write(restore_card, card.id, author=self.user)
             except TkanbanError as exc:

@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.notifications import SeverityLevel
 
+from tkanban.core.board.reads import board_setting
 from tkanban.core.errors import TkanbanError
 from tkanban.core.model.text import visible
+from tkanban.core.runs.links import board_tracking_uri, links_of
 from tkanban.core.storage.base import Store
 from tkanban.tui.control.controller import BoardController
+from tkanban.tui.loading import IMPORTING
 from tkanban.tui.screens.board import BoardScreen
 
 if TYPE_CHECKING:
@@ -88,9 +91,6 @@ class Syncer:
             self.running = False
 
     async def _sync_once(self) -> None:
-        from tkanban.core.runs.links import board_tracking_uri, links_of
-        from tkanban.tui.loading import IMPORTING
-
         control = self.app.control
         if not self.tracking_uri:
             try:  # nothing to sync stays so until the board changes: asked of it only then
@@ -141,7 +141,5 @@ class Syncer:
 
 
 def _interval_of(store: Any, board: str) -> float | None:
-    from tkanban.core.board.settings import board_setting
-
     value = board_setting(store, board, "sync_interval")
     return float(value) if value else None

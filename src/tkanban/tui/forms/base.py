@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from tkanban.core.errors import ConflictError, TkanbanError, ValidationError
 from tkanban.core.model.text import visible
 from tkanban.tui.render import literal
+from tkanban.user.editor import EditorError, edit_text
 
 Save = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -169,8 +170,6 @@ class Form(ModalScreen[bool]):
         """The focused multi-line field (else the form's first) in the user's editor, with
         the app suspended meanwhile; a failed, stopped or emptied edit changes nothing, and
         what the editor wrote stays in the field even if saving then refuses it."""
-        from tkanban.user.editor import EditorError, edit_text
-
         focused = self.focused
         area = focused if isinstance(focused, TextArea) else next(iter(self.query(TextArea)),
                                                                   None)

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tkanban.core.retro.charts import Chart
+from tkanban.tui.loading import IMPORTING
 from tkanban.tui.messages import OpenCardId
 from tkanban.tui.render import literal
 
@@ -22,7 +23,8 @@ from tkanban.tui.render import literal
 def plot_widget() -> type[Widget] | None:
     """textual-plotext's plot widget, or None without the charts extra."""
     try:
-        from textual_plotext import PlotextPlot
+        with IMPORTING:  # the charts extra, loaded when the retro is first opened
+            from textual_plotext import PlotextPlot
     except ImportError:
         return None
     return PlotextPlot  # type: ignore[no-any-return]
