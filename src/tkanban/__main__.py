@@ -1,5 +1,5 @@
 """Allow ``python -m tkanban``."""
 
-from tkanban.cli import main
+from tkanban.program import main
 
 raise SystemExit(main())

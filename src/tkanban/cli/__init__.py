@@ -10,23 +10,28 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tkanban.cli import stopping
 from tkanban.cli.arguments import PROG
-from tkanban.cli.context import Context, Opens, settings, user_name
+from tkanban.cli.context import Context, Opens
 from tkanban.cli.parser import build_parser
 from tkanban.core.errors import TkanbanError
 from tkanban.core.model.text import visible
-from tkanban.user.paths import resolve_db_path
 
 __all__ = ["PROG", "build_parser", "main"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None,
+         open_board: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """Run the command ``argv`` names; with none, ``open_board(args)`` (the program passes
+    the board's; without one, the help is printed)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        if open_board is None:
+            parser.print_help()
+            return 2
         return open_board(args)
     with stopping.caught():
         status = _run(args)
@@ -35,22 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: stopped by {name}; nothing was left half-written", file=sys.stderr)
         return 128 + stopping.stopped_by[0]
     return status
-
-
-def open_board(args: argparse.Namespace) -> int:
-    """Open the Textual board."""
-    # here, not at the top: Textual and the board's screens take ~0.3 s to import, which
-    # every other command would pay for nothing
-    from tkanban.tui.launch import run_board
-
-    config = settings(args, always=True)
-    return run_board(
-        db=resolve_db_path(getattr(args, "db", None), config.db),
-        board=getattr(args, "board", None) or config.board,
-        user=user_name(args, config.user), storage=getattr(args, "storage", "auto"),
-        config=config, sync_interval=args.sync_every, tracking_uri=args.board_tracking_uri,
-        served=args.served,
-    )
 
 
 def _run(args: argparse.Namespace) -> int:
