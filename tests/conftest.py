@@ -3,29 +3,46 @@
 from __future__ import annotations
 
 import itertools
-import os
-import shutil
 import subprocess
-import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import pgserver
+from tests.helpers.clock import StepClock
+from tests.helpers.disk import mount_tmpfs
+from tests.helpers.history import DAY, at
+from tests.helpers.scripted import Scripted, json_reply
+from tkanban.core.board import cards as ops
 from tkanban.core.board.cards import ensure_board
+from tkanban.core.board.phases import end_phase, start_phase
 from tkanban.core.storage import open_store
-
-from . import pgserver
+from tkanban.core.storage.base import Store
 
 ENGINES = ("sqlite", "postgresql")
-"""Every test that asks for a board (``store`` or ``db``) runs on a file and on a server; a
-test that also asks for ``db_path`` is about the file itself and runs on the file only."""
+TESTS = Path(__file__).resolve().parent
+CONTRACT = ("core", "storage")
+"""The core's and the storage's tests are the storage contract: every test there that asks for
+a board (``store`` or ``db``) runs on a file and on a server. The faces' tests (command line,
+board, terminal) run on a file, and on a server too where the server matters (marked
+``server``: live updates, reconnecting). A test that asks for ``db_path`` is about the file
+itself; one marked ``file_only`` is about something else than storage (a tracker, a hook)."""
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "engine" in metafunc.fixturenames:
-        file_only = "db_path" in metafunc.fixturenames
-        metafunc.parametrize("engine", ENGINES[:1] if file_only else ENGINES)
+        metafunc.parametrize("engine", ENGINES if _on_both(metafunc) else ENGINES[:1])
+
+
+def _on_both(metafunc: pytest.Metafunc) -> bool:
+    test = metafunc.definition
+    if "db_path" in metafunc.fixturenames or test.get_closest_marker("file_only"):
+        return False
+    if test.get_closest_marker("server"):
+        return True
+    return Path(test.path).resolve().relative_to(TESTS).parts[0] in CONTRACT
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +59,7 @@ def pg_server():
 @pytest.fixture(scope="session")
 def mlflow_server():
     """One real MLflow tracking server on loopback for the whole run."""
-    from .mlflowserver import MlflowServer
+    from tests.helpers.mlflowserver import MlflowServer
 
     server = MlflowServer()
     yield server
@@ -72,17 +89,6 @@ def db(new_db: Callable[[], Path | str]) -> Path | str:
     return new_db()
 
 
-class StepClock:
-    """A clock tests move by hand: ``clock.advance(60)``."""
-
-    def __init__(self, start: float = 1_780_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -114,24 +120,57 @@ def store(db: Path | str, clock: StepClock):
     store.close()
 
 
-def tkanban_exe() -> list[str]:
-    """The installed console script next to this Python, else ``python -m tkanban``."""
-    exe = Path(sys.executable).parent / "tkanban"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("tkanban")
-    return [found] if found else [sys.executable, "-m", "tkanban"]
+@pytest.fixture
+def tracker() -> Iterator[Scripted]:
+    server = Scripted()
+    server.on("/api/2.0/mlflow/experiments/search", json_reply({"experiments": []}))
+    yield server
+    server.stop()
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
+    if not mount_tmpfs(mount, "600k"):
+        pytest.skip("needs root to mount a small tmpfs")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
-def run_cli(*args: str, db: Path | str | None = None, user: str | None = None,
-            input: str | None = None,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = tkanban_exe()
-    if db is not None:
-        cmd += ["--db", str(db)]
-    if user is not None:
-        cmd += ["--user", user]
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, input=input,
-                          env=full_env, timeout=60)
+@pytest.fixture
+def history_board(store: Store, clock: StepClock) -> Store:
+    def hyp(title: str, box_days: float, days: float) -> int:
+        at(clock, days)
+        return ops.add_card(store, "main", title, author="ann", kind="hypothesis",
+                            timebox_seconds=int(box_days * DAY)).id
+
+    h0 = hyp("october", 3, -5)
+    at(clock, -4)
+    ops.move_card(store, h0, "test-hypothesis", author="ann")
+    at(clock, -3)
+    ops.move_card(store, h0, "done", author="ann", outcome="validated", conclusion="c0")
+
+    h1, h2, h3 = hyp("H1", 2, 0), hyp("H2", 1, 0), hyp("H3", 3, 0)
+    ops.set_wip_limit(store, "main", "test-hypothesis", 1)
+    at(clock, 0)
+    start_phase(store, "main", "PoC", 3 * DAY, "continue if AUC > 0.80", author="po")
+    at(clock, 1)
+    ops.move_card(store, h1, "test-hypothesis", author="ann")
+    ops.move_card(store, h2, "test-hypothesis", author="ann")
+    at(clock, 2)
+    ops.move_card(store, h1, "done", author="ann", outcome="validated", conclusion="c1")
+    ops.move_card(store, h2, "review-hypothesis", author="ann")
+    ops.move_card(store, h3, "test-hypothesis", author="ann")
+    at(clock, 3)
+    end_phase(store, "main", "go", "AUC 0.83", author="po")
+    at(clock, 4)
+    ops.move_card(store, h2, "done", author="ann", outcome="invalidated", conclusion="c2")
+    at(clock, 5)
+    ops.set_timebox(store, h3, 4 * DAY, author="bob", reason="data late")
+    at(clock, 7)
+    ops.move_card(store, h3, "done", author="ann", outcome="validated", conclusion="c3")
+    at(clock, 8)
+    t1 = ops.add_card(store, "main", "T1", author="ann", timebox_seconds=DAY).id
+    at(clock, 9)
+    ops.move_card(store, t1, "update-model", author="ann")
+    at(clock, 12)
+    return store

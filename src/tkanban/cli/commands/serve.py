@@ -63,6 +63,11 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     server = GuardedServer(shlex.join(command), host=args.host, port=args.port, token=token,
                            title=f"tkanban · {ctx.board}", allow_hosts=args.allow_host,
                            max_sessions=args.max_sessions)
+    ctx.store.close()
+    # nothing is written from here on: a signal ends the server as it would any server (the
+    # command line's own handlers wait for a write to finish, which would never come)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     if not is_loopback(args.host):
         warn(f"serving on {args.host}, beyond this machine: whoever has the URL acts as "
              f"{ctx.user}, and over plain http its token crosses the network in clear (put a "
@@ -70,11 +75,6 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     print(visible(f"tkanban: serving board {ctx.board!r} of {ctx.store.label} as {ctx.user}; "
                   f"open {server.open_url} (the token in it is the key: whoever has it acts "
                   "as you); ctrl+c stops it", multiline=False), file=sys.stderr, flush=True)
-    ctx.store.close()
-    # nothing is written from here on: a signal ends the server as it would any server (the
-    # command line's own handlers wait for a write to finish, which would never come)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     try:
         server.serve()
     except OSError as exc:
