@@ -14,6 +14,7 @@ from tests.helpers import pgserver
 from tests.helpers.clock import StepClock
 from tests.helpers.disk import mount_tmpfs
 from tests.helpers.history import DAY, at
+from tests.helpers.mlflowserver import MlflowServer
 from tests.helpers.scripted import Scripted, json_reply
 from tkanban.core.board import cards as ops
 from tkanban.core.board.cards import ensure_board
@@ -46,7 +47,7 @@ def _on_both(metafunc: pytest.Metafunc) -> bool:
 
 
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_server() -> Iterator[pgserver.PgServer]:
     """One throwaway PostgreSQL server for the whole run (each test gets its own database)."""
     server = pgserver.start()
     if server is None:
@@ -57,9 +58,8 @@ def pg_server():
 
 
 @pytest.fixture(scope="session")
-def mlflow_server():
+def mlflow_server() -> Iterator[MlflowServer]:
     """One real MLflow tracking server on loopback for the whole run."""
-    from tests.helpers.mlflowserver import MlflowServer
 
     server = MlflowServer()
     yield server
@@ -113,7 +113,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db: Path | str, clock: StepClock):
+def store(db: Path | str, clock: StepClock) -> Iterator[Store]:
     store = open_store(db, clock=clock)
     ensure_board(store, "main")
     yield store
@@ -127,8 +127,9 @@ def tracker() -> Iterator[Scripted]:
     yield server
     server.stop()
 
+
 @pytest.fixture
-def small_disk(tmp_path: Path):
+def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
     if not mount_tmpfs(mount, "600k"):
         pytest.skip("needs root to mount a small tmpfs")

@@ -230,7 +230,7 @@ def test_text_refused_after_editing_on_the_command_line_is_kept(db_path: Path,
     assert in_a_terminal(["log", "1"], db_path, 'vim "x') == 1
 
 
-def test_log_reads_standard_input_and_the_editor(db_path, tmp_path) -> None:
+def test_log_reads_standard_input_and_the_editor(db_path: Path, tmp_path: Path) -> None:
     import json
 
     run_cli("add", "long text", db=db_path)
@@ -255,7 +255,7 @@ def test_log_reads_standard_input_and_the_editor(db_path, tmp_path) -> None:
     assert shown["description"] == "written in the editor"
 
 
-def test_restore_from_the_command_line(db_path) -> None:
+def test_restore_from_the_command_line(db_path: Path) -> None:
     run_cli("add", "first", db=db_path)
     run_cli("add", "second", db=db_path)
     run_cli("move", "1", "2", db=db_path)

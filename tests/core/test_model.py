@@ -12,13 +12,14 @@ from tkanban.core.model.criteria import (
     parse_metrics,
     suggests_validated,
 )
+from tkanban.core.model.records import CardInfo
 from tkanban.core.model.text import clean, visible
 from tkanban.core.model.timebox import countdown, format_duration, parse_duration, short_left
 from tkanban.core.storage.schema import find_mentions
 
 
-def _card(card_id: int, box: int | None, start: float | None, stop: float | None = None):
-    from tkanban.core.model.records import CardInfo
+def _card(card_id: int, box: int | None, start: float | None,
+          stop: float | None = None) -> CardInfo:
     return CardInfo(id=card_id, title=f"c{card_id}", kind="task", lane="Test hypothesis",
                     lane_slug="test-hypothesis", lane_number=2, position=card_id,
                     outcome=None, conclusion="", description="", criteria="",
@@ -121,5 +122,6 @@ def test_overdue_cards_match_each_cards_own_answer() -> None:
         expected = {c.id for c in cards if c.overdue(now)}
         got = snapshot.overdue_cards(now)
         assert {c.id for c in got} == expected, now
-        assert [c.deadline for c in got] == sorted(c.deadline for c in got)
+        deadlines = [c.deadline for c in got]
+        assert None not in deadlines and deadlines == sorted(d for d in deadlines if d)
     assert [c.id for c in snapshot.overdue_cards(301.0)] == [2, 1, 7, 6]

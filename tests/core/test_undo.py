@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tests.helpers.board import board, lanes_in_file, press, seed
 from tests.helpers.clock import StepClock
 from tests.helpers.screen import screen_text
 from tkanban.core.board import cards as ops
 from tkanban.core.board import reads as q
+from tkanban.core.model.records import CardInfo
 from tkanban.core.storage import open_store
 from tkanban.core.storage.base import Store
 
 
-def card(store: Store, card_id: int):  # noqa: ANN201
+def card(store: Store, card_id: int) -> CardInfo:
     return q.get_card(store, card_id).card
 
 
@@ -54,7 +57,7 @@ async def test_undo_an_edit_a_time_box_an_outcome_and_a_wip_limit(store: Store,
     ops.edit_card(store, cid, author="ann", kind="hypothesis", criteria="auc > 0.8")
     async with board(store, (120, 35), clock=clock) as (app, pilot):
         await press(app, pilot, "e")
-        app.screen.query_one("#title").value = "new title"
+        app.screen.query_one("#title", Input).value = "new title"
         await press(app, pilot, "ctrl+s", "u")
         assert card(store, cid).title == "old title"
         await press(app, pilot, "t")

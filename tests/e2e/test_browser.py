@@ -128,7 +128,7 @@ def free_port() -> int:
 
 
 def test_the_html_report_in_a_real_browser(history_board: Store,  # noqa: F811
-                                           clock: StepClock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                           clock: StepClock, tmp_path: Path) -> None:
     from tests.helpers.browser import browser_page
     from tkanban.core.board.reads import history, phase_refs
     from tkanban.core.retro.figures import compute

@@ -122,7 +122,7 @@ def test_small_terminal(db_path: Path, terminal: Callable[..., Terminal]) -> Non
         run_cli("add", f"{title} {lane}", "--lane", str(lane), db=db_path)
     term = terminal(80, 24)
     for lane in range(1, 7):
-        screen = term.wait_for(lambda s, n=lane: f"{title[:30]}" in s and f"#{n} " in s)
+        screen = term.wait_for(lambda s, n=lane: f"{title[:30]}" in s and f"#{n} " in s)  # type: ignore[misc]
         assert f"#{lane} task" in screen
         term.keys("l")
 

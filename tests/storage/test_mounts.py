@@ -12,6 +12,7 @@ from tkanban.core.board import reads as q
 from tkanban.core.errors import ReadOnlyError
 from tkanban.core.storage import open_store
 from tkanban.core.storage.mounts import detect, parse_mountinfo
+from tkanban.core.storage.sqlite import FileStore
 
 
 def _pretend_mount(monkeypatch: pytest.MonkeyPatch, folder: Path, fstype: str) -> None:
@@ -90,6 +91,7 @@ def test_this_machine_is_detected(db_path: Path) -> None:
 
 def test_network_mode_and_no_lock_mount(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = open_store(db_path, storage="network")
+    assert isinstance(store, FileStore)
     assert store.storage.network and store.busy_timeout == 15.0
     ops.ensure_board(store)
     ops.add_card(store, "main", "kept", author="ann")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.board import board, seed, settle
-from tests.helpers.cli import ok, one_line_error, run_cli
+from tests.helpers.cli import Outcome, ok, one_line_error, run_cli
 from tests.helpers.pgserver import PASSWORD, USER, PgServer
 from tests.helpers.screen import screen_lines, screen_text
 from tkanban.core.board import cards as ops
@@ -36,7 +35,7 @@ def last_queries(server: PgServer, database: str) -> list[str]:
                        f"datname = '{database}' ORDER BY pid").splitlines()
 
 
-def server_error(result: subprocess.CompletedProcess[str], text: str) -> str:
+def server_error(result: Outcome, text: str) -> str:
     """Exit 1, one line on stderr holding ``text``, and never the password."""
     assert result.returncode == 1, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()

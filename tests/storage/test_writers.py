@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -155,7 +155,7 @@ def assert_whole(db: Path | str) -> dict[str, int]:
 
 
 @pytest.fixture
-def forks():
+def forks() -> Iterator[ForkServer]:
     server = ForkServer()
     yield server
     server.close()

@@ -110,7 +110,7 @@ async def test_narrow_lanes_do_not_break_words(store: Store) -> None:
         assert any(cell.endswith("…") for cell in cells)
 
 
-def test_counts_are_worded_for_one_and_many(db_path, tmp_path) -> None:
+def test_counts_are_worded_for_one_and_many(db_path: Path, tmp_path: Path) -> None:
     run_cli("add", "only card", db=db_path)
     export = tmp_path / "one.json"
     export.write_text(run_cli("export", db=db_path).stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, Select, TextArea
 
 from tests.helpers.board import SIZES, board, press, seed, settle
 from tests.helpers.clock import StepClock
@@ -48,7 +49,7 @@ async def test_labels_in_the_card_form(store: Store) -> None:
     async with board(store, (120, 35)) as (app, pilot):
         await press(app, pilot, "e")
         form = app.screen
-        labels = form.query_one("#labels")
+        labels = form.query_one("#labels", Input)
         labels.value = "vision, Data"  # type: ignore[attr-defined]
         await press(app, pilot, "ctrl+s")
         assert q.get_card(store, cid).card.labels == ("data", "vision")
@@ -70,7 +71,7 @@ async def test_text_refused_after_editing_stays_in_the_form(
     async with board(store, (80, 24)) as (app, pilot):
         await press(app, pilot, "a")
         await press(app, pilot, "ctrl+e")
-        area = app.screen.query_one("#text")
+        area = app.screen.query_one("#text", TextArea)
         assert area.text == "kept \x1b[31m red"
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, LogForm)  # refused: the form stays, with the text
@@ -94,7 +95,7 @@ async def test_a_bad_editor_in_the_board_is_a_notice(
         await pilot.press(*"typed")
         await press(app, pilot, "ctrl+e")
         assert isinstance(app.screen, LogForm)
-        assert app.screen.query_one("#text").text == "typed"
+        assert app.screen.query_one("#text", TextArea).text == "typed"
         assert "EDITOR" in screen_text(app) or "cannot be started" in screen_text(app)
 
 
@@ -124,7 +125,7 @@ async def test_the_conflict_dialog_acts_on_enter_and_save(store: Store, key: str
         await press(app, pilot, "e")
         form = app.screen
         ops.edit_card(store, card_id, author="bob", description="bob was here")
-        form.query_one("#title").value = "alice's title"
+        form.query_one("#title", Input).value = "alice's title"
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, CardForm) and "changed by bob" in screen_text(app)
         await press(app, pilot, key)
@@ -135,7 +136,7 @@ async def test_the_conflict_dialog_acts_on_enter_and_save(store: Store, key: str
 
 @pytest.mark.parametrize("script", ["rewrite", "fail"])
 async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
-        store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
     from tkanban.tui.forms.log import LogForm
 
     editor = tmp_path / "editor.sh"
@@ -151,7 +152,7 @@ async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
         assert isinstance(app.screen, LogForm)
         await pilot.press(*"typed")
         await press(app, pilot, "ctrl+e")
-        area = app.screen.query_one("#text")
+        area = app.screen.query_one("#text", TextArea)
         expected = "from the editor\nline two" if script == "rewrite" else "typed"
         assert area.text == expected
         await press(app, pilot, "ctrl+s")
@@ -190,17 +191,17 @@ async def test_new_hypothesis_with_criteria_validated_as_you_type(store: Store) 
         await press(app, pilot, "n")
         form = app.screen
         assert isinstance(form, CardForm)
-        form.query_one("#kind").value = "hypothesis"
+        form.query_one("#kind", Select).value = "hypothesis"
         await settle(app, pilot)
-        form.query_one("#title").focus()
+        form.query_one("#title", Input).focus()
         await pilot.press(*"We believe X")
-        form.query_one("#criteria").focus()
+        form.query_one("#criteria", Input).focus()
         await pilot.press(*"auc >>= banana")
         await settle(app, pilot)
         assert "bad criterion" in screen_text(app)
         await press(app, pilot, "ctrl+s")
         assert q.list_cards(store) == []
-        form.query_one("#criteria").value = "auc >= 0.8 and f1 > 0.5"
+        form.query_one("#criteria", Input).value = "auc >= 0.8 and f1 > 0.5"
         await press(app, pilot, "ctrl+s")
         card = q.list_cards(store)[0]
         assert (card.kind, card.criteria) == ("hypothesis", "auc >= 0.8 and f1 > 0.5")
@@ -223,7 +224,7 @@ async def test_edit_card(store: Store, size: tuple[int, int]) -> None:
     async with board(store, size) as (app, pilot):
         await press(app, pilot, "e")
         form = app.screen
-        form.query_one("#title").value = "new title"
+        form.query_one("#title", Input).value = "new title"
         await press(app, pilot, "ctrl+s")
         assert q.list_cards(store)[0].title == "new title"
         assert "new title" in screen_text(app)
@@ -235,7 +236,7 @@ async def test_stale_edit_is_refused_then_reapplied(store: Store) -> None:
         await press(app, pilot, "e")
         form = app.screen
         ops.edit_card(store, card_id, author="bob", description="bob was here")
-        form.query_one("#title").value = "alice's title"
+        form.query_one("#title", Input).value = "alice's title"
         await press(app, pilot, "ctrl+s")
         assert isinstance(app.screen, CardForm)
         assert "changed by bob" in screen_text(app)

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from textual.widgets import TextArea
 
 from tests.helpers.board import board, lanes_in_file, press, seed, settle
 from tests.helpers.cli import run_cli
@@ -102,11 +103,11 @@ async def test_full_disk_keeps_the_users_edit(small_disk: Path) -> None:
         filler = fill(small_disk)
         await press(app, pilot, "a")
         form = app.screen
-        form.query_one("#text").text = "a long finding " * 1000
+        form.query_one("#text", TextArea).text = "a long finding " * 1000
         await press(app, pilot, "ctrl+s")
         assert app.screen is form  # still open, text kept
         assert "disk is full" in screen_text(app)
-        assert form.query_one("#text").text.startswith("a long finding")
+        assert form.query_one("#text", TextArea).text.startswith("a long finding")
         filler.unlink()
         await press(app, pilot, "ctrl+s")
         assert app.screen is not form
