@@ -37,7 +37,14 @@ class Criterion:
         return bool(_OPS[self.op](value, self.target))
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.target:g}"
+        return f"{self.metric} {self.op} {exact(self.target)}"
+
+
+def exact(value: float) -> str:
+    """A number as briefly as it reads back exactly (``0.95``, ``1000001``, ``1e-05``): a
+    criterion rewritten by the form must keep every digit its author gave."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def parse_criteria(text: str) -> list[Criterion]:
