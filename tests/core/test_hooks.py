@@ -21,7 +21,7 @@ from tests.helpers.events import every_change
 from tests.helpers.scripted import Reply, Scripted
 from tkanban.core.board import cards as ops
 from tkanban.core.events import changes as ev
-from tkanban.core.events.changes import Event
+from tkanban.core.events.changes import Event, cursor
 from tkanban.core.events.hooks import WebhookHook
 from tkanban.core.storage import open_store
 
@@ -53,6 +53,29 @@ def watcher(db: Path | str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*tkanban_exe(), "--db", str(db), "--user", "w", "watch", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+
+
+def read_until(proc: subprocess.Popen[str], text: str) -> str:
+    """What the watcher says on stderr, up to the first line holding ``text``."""
+    assert proc.stderr is not None
+    said = ""
+    while text not in said:
+        line = proc.stderr.readline()
+        assert line, f"the watcher ended without saying {text!r}: {said}"
+        said += line
+    return said
+
+
+def wait_for_cursor(db: Path | str, name: str, timeout: float = 30) -> None:
+    """Until the watcher ``name`` has kept its place in the board (it is up)."""
+    store = open_store(db)
+    try:
+        deadline = time.monotonic() + timeout
+        while cursor(store, "main", name) is None:
+            assert time.monotonic() < deadline, f"the watcher {name} never started"
+            time.sleep(0.05)
+    finally:
+        store.close()
 
 
 class Receiver:
@@ -166,10 +189,10 @@ def test_a_receiver_away_for_a_while_misses_nothing(db: Path | str,
         receiver.stop()  # the receiver goes away
         for title in ("two", "three", "four"):
             run_cli("add", title, db=db, user="ann")
-        time.sleep(2.5)
+        said = read_until(proc, "retrying in")  # it tried, failed, and will try again
         receiver.start()  # back on the same port
         receiver.wait_for(4)
-        err = stop(proc)
+        err = said + stop(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -182,7 +205,7 @@ def test_a_watcher_killed_and_restarted_leaves_no_gap(db: Path | str,
                                                       receiver: Receiver) -> None:
     run_cli("add", "zero", db=db, user="ann")
     proc = watcher(db, "--name", "team", "--webhook", receiver.url)  # first run: from now on
-    time.sleep(1.5)
+    wait_for_cursor(db, "team")  # it has started, and knows where it is
     writer = subprocess.Popen([*tkanban_exe(), "--db", str(db), "--user", "ann", "add", "a"])
     writer.wait()
     receiver.wait_for(1)

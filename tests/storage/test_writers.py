@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import fails, ok, run_cli, tkanban_exe
-from tests.helpers.writers import WORKER
+from tests.helpers.writers import WORKER, wait_until_writing
 from tkanban.core.board import cards as ops
 from tkanban.core.board import reads as q
 from tkanban.core.storage import open_store
@@ -223,7 +223,7 @@ def test_eight_processes_on_one_board(db: Path | str, engine: str) -> None:
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in err.lower()
-        assert out.strip() == "ok"
+        assert out.strip().splitlines()[-1] == "ok"
     cards = check_consistent(db)
     assert len(cards) == 8 * each
     assert len({c.id for c in cards}) == 8 * each
@@ -254,8 +254,10 @@ def test_writer_killed_again_and_again(db: Path | str) -> None:
     rng = random.Random(7)
     for round_ in range(12):
         proc = subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"k{round_}",
-                                 "1000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.6 + rng.random() * 0.8)
+                                 "1000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+        wait_until_writing(proc)  # then killed somewhere in its next writes
+        time.sleep(rng.random() * 0.3)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check_consistent(db)
@@ -406,16 +408,16 @@ def test_the_board_file_heals_from_an_interrupted_write(db_path: Path) -> None:
 def test_backup_while_eight_writers_run(db_path: Path, tmp_path: Path) -> None:
     ok(run_cli("add", "before the writers", db=db_path))
     writers = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), f"w{n}", "12"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for n in range(8)]
     copies = []
     try:
-        time.sleep(1.0)
+        for proc in writers:  # every writer is writing
+            wait_until_writing(proc)
         for i in range(4):
             copy = tmp_path / f"copy{i}.db"
             assert "integrity ok" in ok(run_cli("backup", str(copy), db=db_path))
             copies.append(copy)
-            time.sleep(0.3)
     finally:
         for proc in writers:
             _, err = proc.communicate(timeout=300)
