@@ -211,8 +211,8 @@ def check_consistent(db: Path | str) -> list[ops.CardInfo]:
 
 def test_eight_processes_on_one_board(db: Path | str, engine: str) -> None:
     """Eight writers at once, each adding cards and logging, moving and reordering them (four
-    writes a card: 60 each on a file, 100 each on a server): nothing lost, nothing failed."""
-    each = 15 if engine == "sqlite" else 25
+    writes a card, 60 each): nothing lost, nothing failed."""
+    each = 15
     open_store(db).close()
     procs = [
         subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"w{n}", str(each)],
@@ -238,7 +238,7 @@ def test_eight_processes_on_one_board(db: Path | str, engine: str) -> None:
 
 def test_cli_processes_in_parallel(db: Path | str) -> None:
     run_cli("list", db=db)
-    script = "for i in 1 2 3 4 5; do {exe} --db {db} --user u$0 add \"u$0 card $i\" || exit 1; done"
+    script = "for i in 1 2 3; do {exe} --db {db} --user u$0 add \"u$0 card $i\" || exit 1; done"
     exe = " ".join(tkanban_exe())
     procs = [subprocess.Popen(["sh", "-c", script.format(exe=exe, db=f"'{db}'"), str(n)],
                               stderr=subprocess.PIPE, text=True) for n in range(4)]
@@ -246,13 +246,13 @@ def test_cli_processes_in_parallel(db: Path | str) -> None:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         assert "locked" not in err.lower()
-    assert len(check_consistent(db)) == 20
+    assert len(check_consistent(db)) == 12
 
 
 def test_writer_killed_again_and_again(db: Path | str) -> None:
     open_store(db).close()
     rng = random.Random(7)
-    for round_ in range(12):
+    for round_ in range(8):
         proc = subprocess.Popen([sys.executable, "-c", WORKER, str(db), f"k{round_}",
                                  "1000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 text=True)
@@ -261,7 +261,7 @@ def test_writer_killed_again_and_again(db: Path | str) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         check_consistent(db)
-    assert len(check_consistent(db)) >= 12  # the writers really were writing
+    assert len(check_consistent(db)) >= 8  # the writers really were writing
 
 
 def test_locked_file_waits_then_says_so(db_path: Path) -> None:
@@ -321,7 +321,7 @@ def test_moves_killed_at_random_points(db: Path | str, tmp_path: Path,
         else:
             runs.append([*where, "move", card, str(1 + rng.randrange(6))])
     before = assert_whole(db)
-    rounds = 45
+    rounds = 30
     for round_ in range(rounds):
         sig = SIGNALS[round_ % 3]
         stderr = tmp_path / f"err{round_}.txt"
@@ -346,7 +346,7 @@ def test_imports_killed_at_random_points(new_db: Callable[[], Path | str], tmp_p
     rng = random.Random(5)
     runs = [["--db", str(db), "import", str(export)]]
     outcomes = set()
-    for round_ in range(20):
+    for round_ in range(12):
         sig = SIGNALS[round_ % 3]
         stderr = tmp_path / f"err{round_}.txt"
         status = forks.kill_after(runs, rng.random() * 1.2, sig, stderr)

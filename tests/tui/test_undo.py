@@ -1,9 +1,10 @@
-"""Taking a change back, and doing it again, as a new change."""
+"""Taking a change back in the board (``u``), and doing it again (``U``), as a new change."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from tests.helpers.board import board, lanes_in_file, press, seed
@@ -100,6 +101,7 @@ async def test_undo_an_archive_and_a_log_entry(store: Store) -> None:
         assert not card(store, cid).archived
 
 
+@pytest.mark.server  # versions and conflicts, on the server too
 async def test_undo_is_refused_after_someone_else_changed_the_card(db: Path | str,
                                                                   store: Store) -> None:
     (cid,) = seed(store, "shared")
