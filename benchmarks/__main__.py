@@ -5,8 +5,9 @@ year-old board) and runs ``tkanban`` on each as a whole process on a pseudo-term
 bare Textual app with six empty columns (the floor). It measures:
 
 * first paint: from starting the process to the end of the first frame showing the board;
-* peak memory of the process (its own high-water mark of resident memory, not counting what
-  the harness held when it started it);
+* settled memory: the process's own high-water mark of resident memory (not counting what the
+  harness held when it started it), read once the board has settled: 3 s after the first
+  paint and 0.5 s without a frame, when the background loading is over;
 * keypress to repaint, p50 and p95, for focus moves, card moves and reorders: from writing the
   key's bytes to the end of the next frame; card moves are drawn before they are written, so the
   time until the file has them is reported too. Each key is sent once the screen has been quiet
@@ -17,7 +18,15 @@ bare Textual app with six empty columns (the floor). It measures:
   after the first paint (the board loads its write path in the background at start);
 * ``tkanban list --json`` as a whole process (median wall time), as scripts call it.
 
-Prints one table; figures in brackets are ratios to the floor.
+Then two debts a board must not run up:
+
+* a board's features must not cost its first frame: the demo board (runs, relations, labels,
+  time boxes on 10 cards) against a plain 1,000-card board, first paint and settled frame (the
+  last frame before 0.5 s without one);
+* memory must not grow with use: resident memory of the 10,000-card board after 100 and after
+  1,000 card moves (``L``/``H`` in turn).
+
+Prints three tables; figures in brackets are ratios to the floor.
 """
 
 from __future__ import annotations
@@ -78,15 +87,82 @@ def pct(values: list[float], q: float) -> float:
 
 
 def first_paint(db: Path | None, runs: int) -> tuple[float, float]:
-    """Median seconds to the first painted board, and the peak memory (MB) of those runs."""
+    """Median seconds to the first painted board, and the settled memory (MB) of those runs."""
     times, memory = [], []
     for run in range(runs + 1):
         app, seconds = start(db)
+        settle_after(app, 3.0)
         peak = app.finish(QUIT["floor" if db is None else "board"])
         if run:  # the first run warms the disk cache
             times.append(seconds)
             memory.append(peak)
     return statistics.median(times), max(memory)
+
+
+def settle_after(app: PtyApp, seconds: float) -> float:
+    """Read until ``seconds`` have passed since the app started and it has then drawn nothing
+    for 0.5 s; returns when its last frame before that quiet ended (from its start)."""
+    last = app.reads[-1][0] if app.reads else app.started
+    while time.perf_counter() - app.started < seconds or time.perf_counter() - last < 0.5:
+        if app.pump(0.05):
+            last = app.reads[-1][0]
+    return last - app.started
+
+
+def features(tmp: Path, plain: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """First paint and settled frame (medians, s) of the demo board and a plain one."""
+    demo = tmp / "demo.db"
+    subprocess.run([sys.executable, "-m", "tkanban", "--db", str(demo), "demo"], env=env(),
+                   capture_output=True, check=True)
+    out = {}
+    for name, db in (("plain, 1,000 cards", plain), ("demo, 10 cards", demo)):
+        paints, settled = [], []
+        for run in range(runs + 1):
+            app, seconds = start(db)
+            quiet = settle_after(app, 0.0)
+            app.finish(QUIT["board"])
+            if run:
+                paints.append(seconds)
+                settled.append(quiet)
+        out[name] = statistics.median(paints), statistics.median(settled)
+    return out
+
+
+def resident(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        return next(int(line.split()[1]) / 1024 for line in handle if line.startswith("VmRSS:"))
+
+
+def memory_over_moves(db: Path, moves: int) -> dict[int, float]:
+    """Resident memory (MiB) of the board once settled (0) and after 100 and ``moves`` moves
+    of one card back and forth."""
+    app, _ = start(db)
+    marks = {}
+    try:
+        settle_after(app, 3.0)
+        marks[0] = resident(app.pid)
+        app.key(b"j")
+        app.settle(0.2)
+        for n in range(1, moves + 1):
+            app.key(b"L" if n % 2 else b"H")
+            app.settle(0.02, limit=2)
+            if n in (100, moves):
+                app.settle(0.5)
+                marks[n] = resident(app.pid)
+    finally:
+        app.finish(QUIT["board"])
+    return marks
+
+
+def table(columns: list[str], rows: dict[str, dict[str, str]]) -> None:
+    width = max(len(metric) for metric in rows)
+    cells = {c: max([len(c)] + [len(r.get(c, "")) for r in rows.values()]) for c in columns}
+    print("| " + "metric".ljust(width) + " | "
+          + " | ".join(c.ljust(cells[c]) for c in columns) + " |")
+    print("|" + "-" * (width + 2) + "|" + "|".join("-" * (cells[c] + 2) for c in columns) + "|")
+    for metric, row in rows.items():
+        print("| " + metric.ljust(width) + " | "
+              + " | ".join(row.get(c, "").ljust(cells[c]) for c in columns) + " |")
 
 
 def list_json(db: Path | str, runs: int) -> float:
@@ -183,6 +259,7 @@ def main() -> None:
     for folder in (Path(tkanban.__file__).parent, ROOT / "benchmarks"):
         compileall.compile_dir(folder, quiet=1)
     runs, presses, idle, repeats = (2, 8, 3.0, 2) if args.quick else (5, 60, 10.0, 5)
+    moves = 200 if args.quick else 1_000
 
     columns = ["floor"] + [f"{n:,} cards" for n in SIZES]
     rows: dict[str, dict[str, str]] = {}
@@ -203,7 +280,7 @@ def main() -> None:
             print(f"measuring {column}", file=sys.stderr)
             paint, memory = first_paint(db, runs)
             put("first paint (s)", column, paint, f"{paint:.2f}", True)
-            put("peak memory (MB)", column, memory, f"{memory:.0f}", True)
+            put("settled memory (MB)", column, memory, f"{memory:.0f}", True)
             if db is not None:
                 seconds = list_json(db, runs * 2)
                 put("tkanban list --json (s)", column, seconds, f"{seconds:.3f}", False)
@@ -222,17 +299,35 @@ def main() -> None:
                 put("other process's change on screen, median / max (s)", column,
                     statistics.median(delays), f"{statistics.median(delays):.2f} / "
                     f"{max(delays):.2f}", False)
-    columns.append("10,000 / 0")
-    for metric in ("first paint (s)", "peak memory (MB)"):
-        rows[metric]["10,000 / 0"] = f"{raw[metric]['10,000 cards'] / raw[metric]['0 cards']:.2f}×"
-    width = max(len(metric) for metric in rows)
-    cells = {c: max([len(c)] + [len(r.get(c, "")) for r in rows.values()]) for c in columns}
-    print("| " + "metric".ljust(width) + " | "
-          + " | ".join(c.ljust(cells[c]) for c in columns) + " |")
-    print("|" + "-" * (width + 2) + "|" + "|".join("-" * (cells[c] + 2) for c in columns) + "|")
-    for metric, row in rows.items():
-        print("| " + metric.ljust(width) + " | "
-              + " | ".join(row.get(c, "").ljust(cells[c]) for c in columns) + " |")
+        columns.append("10,000 / 0")
+        for metric in ("first paint (s)", "settled memory (MB)"):
+            ratio = raw[metric]["10,000 cards"] / raw[metric]["0 cards"]
+            rows[metric]["10,000 / 0"] = f"{ratio:.2f}×"
+        table(columns, rows)
+
+        print("measuring the demo board", file=sys.stderr)
+        boards = features(Path(tmp), targets["1,000 cards"] or Path(), runs)
+        plain_paint, plain_settled = boards["plain, 1,000 cards"]
+        feature_rows: dict[str, dict[str, str]] = {"first paint (s)": {}, "settled frame (s)": {}}
+        for name, (paint, settled) in boards.items():
+            feature_rows["first paint (s)"][name] = f"{paint:.2f} ({paint / plain_paint:.2f}×)"
+            feature_rows["settled frame (s)"][name] = (f"{settled:.2f} "
+                                                       f"({settled / plain_settled:.2f}×)")
+        print()
+        table(list(boards), feature_rows)
+
+        print(f"measuring {moves:,} moves", file=sys.stderr)
+        marks = memory_over_moves(targets["10,000 cards"] or Path(), moves)
+        growth = marks[moves] - marks[100]
+        print()
+        table(["10,000 cards"], {
+            "resident memory, settled (MiB)": {"10,000 cards": f"{marks[0]:.1f}"},
+            "after 100 moves (MiB)": {"10,000 cards": f"{marks[100]:.1f}"},
+            f"after {moves:,} moves (MiB)": {"10,000 cards": f"{marks[moves]:.1f}"},
+            f"growth, moves 100 to {moves:,}": {
+                "10,000 cards": f"{growth:+.1f} MiB ({growth * 1024 / (moves - 100):.1f} KiB "
+                                "a move)"},
+        })
 
 
 if __name__ == "__main__":

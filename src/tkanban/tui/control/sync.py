@@ -30,6 +30,8 @@ class Host(Protocol):
 
     def set_interval(self, interval: float, callback: Any = None) -> Any: ...
 
+    def set_timer(self, delay: float, callback: Any = None) -> Any: ...
+
     def run_worker(self, work: Any, name: str | None = "", group: str = "default") -> Any: ...
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -43,6 +45,8 @@ class Host(Protocol):
 
 DEFAULT_INTERVAL = 60.0
 """Seconds between two background syncs, unless the board or --sync-interval says."""
+FIRST_SYNC_AFTER = 0.5
+"""Seconds after the board opens before its first sync: its first frames come first."""
 
 
 class Syncer:
@@ -76,7 +80,7 @@ class Syncer:
                 setting = None
             self.interval = setting or DEFAULT_INTERVAL
         self.app.set_interval(self.interval, self.sync)
-        self.sync()
+        self.app.set_timer(FIRST_SYNC_AFTER, self.sync)
 
     def sync(self) -> None:
         """Sync now, unless a sync is under way (a slow tracker skips a tick)."""
@@ -104,13 +108,10 @@ class Syncer:
             except TkanbanError:
                 return
             self._idle_at = None
-        with IMPORTING:
-            from tkanban.core.runs.links import criteria_met
-            from tkanban.core.runs.sync import sync
         report: SyncReport | None = None
         try:
-            report = await control.call(sync, control.board, tracking_uri=self.tracking_uri,
-                                        criteria_met=criteria_met, quiet=True)
+            report = await control.call(_sync_in_thread, control.board, self.tracking_uri,
+                                        quiet=True)
             problems = report.problems
         except TkanbanError as exc:
             problems = [str(exc)]
@@ -138,6 +139,16 @@ class Syncer:
                             "outcome (o)", timeout=10)
         if report.entries or report.linked or report.met:
             self.app.poll()
+
+
+def _sync_in_thread(store: Store, board: str, tracking_uri: str | None) -> SyncReport:
+    """The sync, with its modules (the ORM behind its writes, the trackers: ~0.4 s) imported
+    here, in the worker's thread: imported on the event loop, they held the board's first
+    frames back."""
+    with IMPORTING:
+        from tkanban.core.runs.links import criteria_met
+        from tkanban.core.runs.sync import sync
+    return sync(store, board, tracking_uri=tracking_uri, criteria_met=criteria_met)
 
 
 def _interval_of(store: Any, board: str) -> float | None:

@@ -56,10 +56,29 @@ class RenderCache:
         self.titles: LRUCache[tuple[str, int], list[Text]] = LRUCache(size)
         self.met: set[int] = set()
         """Cards whose every exit criterion a synced run has met while the board is open."""
+        self._keys: dict[int, tuple[int, set[tuple]]] = {}
+        """Each card's latest version, and the keys it is cached under."""
 
     def clear(self) -> None:
         self.cards.clear()
         self.titles.clear()
+        self._keys.clear()
+
+    def card(self, card_id: int, version: int, key: tuple) -> list[Strip] | None:
+        return self.cards.get(key)
+
+    def keep(self, card_id: int, version: int, key: tuple, strips: list[Strip]) -> None:
+        """Cache a card's rendering; those of its earlier versions go: a card moved a
+        thousand times would otherwise fill the cache with renderings nothing shows."""
+        latest, keys = self._keys.get(card_id, (version, set()))
+        if version != latest:
+            for stale in keys:
+                self.cards.discard(stale)
+            keys = set()
+        keys = {k for k in keys if k in self.cards}  # what the LRU dropped is gone
+        keys.add(key)
+        self._keys[card_id] = (max(version, latest), keys)
+        self.cards[key] = strips
 
 URGENCY_CLASSES = {"over": "lane-view--overdue", "low": "lane-view--low", "ok": "lane-view--meta"}
 """The component class a running box's time left is drawn with, at each ``timebox.urgency``."""
@@ -245,12 +264,13 @@ class LaneView(ScrollView, can_focus=False):
         card = self.cards[index]
         is_cursor = index == self.cursor
         met = card.id in self.cache.met and not card.outcome
+        ticking = card.deadline is not None and card.clock_stop is None
         key = (card.id, card.version, card.log_count, card.waiting_on, met, width, is_cursor,
-               self.active, int(self.now // 60))
-        cached = self.cache.cards.get(key)
+               self.active, int(self.now // 60) if ticking else None)
+        cached = self.cache.card(card.id, card.version, key)
         if cached is None:
             cached = self._render_card(card, width, is_cursor)
-            self.cache.cards[key] = cached
+            self.cache.keep(card.id, card.version, key, cached)
         return cached
 
     def _render_card(self, card: CardInfo, width: int, is_cursor: bool) -> list[Strip]:
