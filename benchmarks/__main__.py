@@ -62,7 +62,8 @@ def env() -> dict[str, str]:
     """The apps' environment: as a user's terminal, with byte code cached as after an install."""
     out = {k: v for k, v in os.environ.items()
            if k not in ("COLUMNS", "LINES", "PYTHONDONTWRITEBYTECODE")}
-    out.update(TERM="xterm-256color", TKANBAN_USER="bench", PYTHONPATH=str(ROOT))
+    out.update(TERM="xterm-256color", TKANBAN_USER="bench",
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
     return out
 
 
