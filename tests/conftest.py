@@ -124,6 +124,7 @@ def store(db: Path | str, clock: StepClock) -> Iterator[Store]:
 def tracker() -> Iterator[Scripted]:
     server = Scripted()
     server.on("/api/2.0/mlflow/experiments/search", json_reply({"experiments": []}))
+    server.on("/api/2.0/mlflow/metrics/get-history", json_reply({"metrics": []}))
     yield server
     server.stop()
 

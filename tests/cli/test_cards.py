@@ -64,8 +64,10 @@ def test_the_whole_contract(db: Path | str, new_db: Callable[[], Path | str],
     assert note["metrics"] == {"precision": 0.91} and note["mentions"] == ["bob"]
     assert [e["kind"] for e in shown["log"]] == [
         "create", "move", "move", "move", "note", "outcome", "move"]
+    (entry,) = [e for e in shown["log"] if e["kind"] == "note"]
     assert shown["criteria_status"] == [
-        {"criterion": "precision >= 0.95", "value": 0.91, "met": False, "source": None}]
+        {"criterion": "precision >= 0.95", "value": 0.91, "met": False,
+         "source": f"logged by ann (entry {entry['id']})", "run": None, "step": None}]
     text = ok(run_cli("show", card_id, db=db))
     assert "invalidated: no gain over baseline" in text and "precision=0.91" in text
 

@@ -117,7 +117,7 @@ def test_log_metrics_mentions(store: Store, clock: StepClock) -> None:
     ops.add_log(store, card.id, "better, @bobby too", author="ann",
                 metrics={"auc": 0.85, "f1": 0.6})
     detail = q.get_card(store, card.id)
-    assert [s.met for s in detail.criteria_status()] == [True, True]
+    assert [s.met for s in detail.verdicts()] == [True, True]
     assert [m.entry.text for m in q.mentions_of(store, "bob")] == ["first try @bob"]
     assert [m.entry.text for m in q.mentions_of(store, "BOBBY")] == ["better, @bobby too"]
     assert q.mentions_of(store, "dave") == []

@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tkanban.core.errors import ValidationError
-from tkanban.core.model.criteria import (
-    evaluate,
-    parse_criteria,
-    parse_metric,
-    parse_metrics,
-    suggests_validated,
-)
+from tkanban.core.model.criteria import parse_criteria, parse_metric, parse_metrics
+from tkanban.core.model.evidence import Point, all_met, judge
 from tkanban.core.model.records import CardInfo
 from tkanban.core.model.text import clean, visible
 from tkanban.core.model.timebox import countdown, format_duration, parse_duration, short_left
@@ -62,13 +57,15 @@ def test_short_left() -> None:
     assert short_left(30) == "<1m left"
 
 
-def test_criteria_parse_and_evaluate() -> None:
+def test_criteria_parse_and_judge() -> None:
     criteria = parse_criteria("precision >= 0.95 and recall > 0.7, f1==1")
     assert [str(c) for c in criteria] == ["precision >= 0.95", "recall > 0.7", "f1 == 1"]
-    statuses = evaluate(criteria, {"precision": 0.96, "recall": 0.7})
-    assert [s.met for s in statuses] == [True, False, None]
-    assert not suggests_validated(statuses)
-    assert suggests_validated(evaluate(criteria[:1], {"precision": 0.95}))
+    typed = [(name, Point(value, "logged by ann")) for name, value in
+             {"precision": 0.96, "recall": 0.7}.items()]
+    verdicts = judge(criteria, [], typed)
+    assert [v.met for v in verdicts] == [True, False, None]
+    assert not all_met(verdicts)
+    assert all_met(judge(criteria[:1], [], [("precision", Point(0.95, "logged by ann"))]))
 
 
 @pytest.mark.parametrize("text", ["auc >>= banana", "auc", "auc >= ", ">= 0.8", "auc => 0.8",

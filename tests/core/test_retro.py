@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import ok, run_cli
+from tests.helpers.cli import fails, ok, run_cli
 from tests.helpers.clock import StepClock
 from tests.helpers.history import DAY, HOUR
 from tkanban.core.board import cards as ops
@@ -112,13 +112,20 @@ def test_the_retro_counts_runs_and_questions_outcomes(db: Path | str, tmp_path: 
         ok(run_cli("link", card, f"dvclive:{metrics}", db=db, user="ann"))
     ok(run_cli("add", "No runs at all", "--criteria", "auc > 0.8", db=db, user="ann"))
     ok(run_cli("sync", db=db))
+    refused = fails(run_cli("move", "2", "done", "--outcome", "validated", db=db, user="ann"),
+                    "#2's evidence does not bear out 'validated'")
+    assert "say why with a reason" in refused
     for card in ("1", "2", "3"):
-        ok(run_cli("move", card, "done", "--outcome", "validated", db=db, user="ann"))
+        ok(run_cli("move", card, "done", "--outcome", "validated", "--reason",
+                   "the weather data was late", db=db, user="ann"))
     data = json.loads(ok(run_cli("retro", "--format", "json", db=db)))
     found = {item["id"]: (item["runs"], item["runs_met_criteria"], item["agrees"])
              for item in data["learnings"]}
     assert found == {1: (1, True, True), 2: (1, False, False), 3: (0, None, None)}
+    (verdict,) = next(i for i in data["learnings"] if i["id"] == 2)["verdicts"]
+    kept = "dvclive:poor.json" if isinstance(db, Path) else f"dvclive:{poor}"  # beside the file
+    assert (verdict["value"], verdict["met"], verdict["run"]) == (0.61, False, kept)
     text = ok(run_cli("retro", db=db))
-    assert "#2 Weather helps: closed **validated**, but its linked runs never met its " \
-        "criteria" in text
-    assert "(1 run, which never met its criteria)" in text and "(1 run)" in text
+    assert "⚠ #2 Weather helps: closed **validated**, but its evidence does not meet its " \
+        "criteria: auc &gt; 0.8: 0.61 (DVCLive" in text
+    assert "(1 run, which do not meet its criteria)" in text and "(1 run)" in text

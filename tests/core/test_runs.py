@@ -148,7 +148,7 @@ def test_link_sync_and_the_criteria(store: Store, mlflow_server: MlflowServer) -
     assert entries[-1].author == "mlflow" and entries[-1].data["status"] == "finished"
     assert entries[-1].data["url"].endswith(f"/runs/{run_id}")
     assert met(store, card) == [True, True]
-    assert q.get_card(store, card).source_of("precision") == "MLflow run bert-lr2e-5"
+    assert q.get_card(store, card).verdicts()[0].point.source == "MLflow run bert-lr2e-5"
     (shown,) = links_of(store, "main")
     assert (shown.status, shown.metrics) == ("FINISHED", {"precision": 0.96, "recall": 0.74})
 
@@ -203,7 +203,7 @@ def test_dvclive_output_written_by_dvclive(store: Store, tmp_path: Path) -> None
         live.next_step()
     card = hypothesis(store, "precision > 0.9")
     link = link_run(store, card, f"dvclive:{folder}", author="ann")
-    assert link.ref == f"dvclive:{folder}" and link.status == "file"
+    assert link.ref == "dvclive:dvclive" and link.status == "file"  # beside the board file
     assert sync(store, "main").entries == 1 and sync(store, "main").entries == 0
     assert run_entries(store, card)[0].metrics == {"precision": 0.91, "train/loss": 0.3}
     assert met(store, card) == [True]

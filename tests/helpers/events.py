@@ -10,7 +10,7 @@ from tkanban.core.board.blocked import block_card, unblock_card
 from tkanban.core.board.phases import end_phase, start_phase
 from tkanban.core.board.relations import relate, unrelate
 from tkanban.core.board.undo import restore_card, strike_entry
-from tkanban.core.runs.sync import link_run, sync_one, unlink_run
+from tkanban.core.runs.sync import link_run, pin_run, sync_one, unlink_run
 from tkanban.core.storage.base import Store
 
 
@@ -40,5 +40,7 @@ def every_change(store: Store) -> tuple[int, int]:
     metrics.write_text('{"auc": 0.9}')
     link = link_run(store, b.id, f"dvclive:{metrics}", author="ann")
     sync_one(store, link)
+    pin_run(store, b.id, link.ref, author="ann")
+    pin_run(store, b.id, None, author="ann")
     unlink_run(store, b.id, link.ref, author="ann")
     return a.id, b.id

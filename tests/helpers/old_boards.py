@@ -58,6 +58,9 @@ ERAS = {
         "'card.added', 1003, 'bob', 2, '{}')",
         "INSERT INTO delivery (board_id, name, event_id, updated_at) VALUES (1, 'watch', 1, "
         "1005)"],
+    7: ["INSERT INTO run_link (card_id, ref, author, at, name, status, url, seen, synced_at) "
+        "VALUES (1, 'mlflow:abc123', 'ann', 1006, 'bert', 'FINISHED', '', '{\"auc\":0.81}', "
+        "1007)"],
 }
 """What each schema added, written as a board of that time would hold it (the rows a later
 schema's columns would have get their defaults by the migration)."""

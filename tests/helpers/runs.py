@@ -14,7 +14,7 @@ GET = "/api/2.0/mlflow/runs/get?run_id="
 
 
 def met(store: Store, card_id: int) -> list[bool | None]:
-    return [s.met for s in q.get_card(store, card_id).criteria_status()]
+    return [s.met for s in q.get_card(store, card_id).verdicts()]
 
 
 def hypothesis(store: Store, criteria: str = "precision > 0.95 and recall > 0.7") -> int:
@@ -27,15 +27,27 @@ def run_entries(store: Store, card_id: int) -> list[Any]:
 
 
 def new_run(server: MlflowServer, name: str, metrics: dict[str, float],
-            tags: dict[str, str] | None = None, status: str | None = "FINISHED") -> str:
-    """A run logged through MLflow's own client; ``status`` None leaves it running."""
+            tags: dict[str, str] | None = None, status: str | None = "FINISHED",
+            params: dict[str, str] | None = None, commit: str | None = None,
+            steps: dict[str, list[float]] | None = None) -> str:
+    """A run logged through MLflow's own client; ``status`` None leaves it running;
+    ``steps`` logs a metric's values at steps 0, 1, … before its final value."""
     client = server.client()
     experiment = client.get_experiment_by_name("claims")
     experiment_id = (experiment.experiment_id if experiment is not None
                      else client.create_experiment("claims"))
-    run = client.create_run(experiment_id, run_name=name, tags=tags or {})
+    tags = dict(tags or {})
+    if commit:
+        tags["mlflow.source.git.commit"] = commit
+    run = client.create_run(experiment_id, run_name=name, tags=tags)
+    for key, value in (params or {}).items():
+        client.log_param(run.info.run_id, key, value)
+    for key, values in (steps or {}).items():
+        for step, value in enumerate(values):
+            client.log_metric(run.info.run_id, key, value, step=step)
     for key, value in metrics.items():
-        client.log_metric(run.info.run_id, key, value)
+        client.log_metric(run.info.run_id, key, value,
+                          step=len((steps or {}).get(key, [])))
     if status is not None:
         client.set_terminated(run.info.run_id, status)
     return str(run.info.run_id)

@@ -90,7 +90,7 @@ async def test_undo_an_archive_and_a_log_entry(store: Store) -> None:
         await press(app, pilot, "ctrl+s", "u")
         detail = q.get_card(store, cid)
         note = next(e for e in detail.entries if e.kind == "note")
-        assert note.id in detail.struck and detail.latest_metrics == {}
+        assert note.id in detail.struck and detail.typed_metrics() == []
         strike = detail.entries[-1]
         assert (strike.kind, strike.author) == ("strike", "alice")
         await press(app, pilot, "enter")

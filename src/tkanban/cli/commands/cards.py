@@ -20,6 +20,7 @@ from tkanban.cli.commands.runs import run_lines
 from tkanban.cli.context import Context, Opens
 from tkanban.cli.output import out, out_json, warn
 from tkanban.cli.registry import Commands
+from tkanban.core.model.evidence import AGAINST, MODE_WORDS, against
 
 OUTCOMES = ["validated", "invalidated", "inconclusive"]
 
@@ -57,7 +58,18 @@ def register(commands: Commands) -> None:
     p.add_argument("lane", help="number, slug or name")
     p.add_argument("--outcome", choices=OUTCOMES)
     p.add_argument("--note", default="", help="one-line conclusion for the outcome")
+    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence")
     p.add_argument("--position", type=number, help="place in the lane, 1 = top")
+
+    p = commands.add("close", "close a card into Done in one move, from any lane (a hypothesis "
+                     "with its --outcome)", cmd_close,
+                     epilog="A hypothesis that stops where it ends (\"the accuracy did not "
+                     "improve\") goes straight to Done: the lanes it skips get no time in the "
+                     "retro. An outcome against the card's evidence needs --reason.")
+    p.add_argument("id", type=card_id)
+    p.add_argument("--outcome", choices=OUTCOMES, help="required for a hypothesis")
+    p.add_argument("--note", default="", help="one-line conclusion for the outcome")
+    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence")
 
     p = commands.add("log", "append to a card's research log", cmd_log,
                      epilog="With no TEXT (and no --metric), the entry is read from standard "
@@ -112,6 +124,8 @@ def register(commands: Commands) -> None:
     p.add_argument("id", type=card_id)
     p.add_argument("outcome", choices=OUTCOMES)
     p.add_argument("--note", default="", help="one-line conclusion")
+    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence "
+                   "(validated with a criterion not met, invalidated with all met)")
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> None:
@@ -177,11 +191,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     card, now = detail.card, ctx.now
     if args.json:
         data = card.to_json(now)
-        data["criteria_status"] = [
-            {"criterion": str(s.criterion), "value": s.value, "met": s.met,
-             "source": detail.source_of(s.criterion.metric)}
-            for s in detail.criteria_status()
-        ]
+        verdicts = detail.verdicts()
+        data["criteria_status"] = [verdict.to_json() for verdict in verdicts]
+        data["evidence"] = detail.mode
+        data["against_evidence"] = against(card.outcome, verdicts)
         data["runs"] = [link.to_json() for link in detail.runs]
         data["log"] = [entry.to_json() for entry in detail.entries]
         data["related"] = [related.to_json() for related in detail.related]
@@ -198,12 +211,12 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
         lines.append(f"  blocked:  {card.blocked}")
     if card.criteria:
         lines.append("  criteria:")
-        for status in detail.criteria_status():
-            mark = {True: "met", False: "not met", None: "not measured"}[status.met]
-            source = detail.source_of(status.criterion.metric)
-            value = "" if status.value is None else f" (latest {status.value:g}" + (
-                f", {source})" if source else ")")
-            lines.append(f"    {status.criterion}: {mark}{value}")
+        lines[-1] += f" (judged on the {MODE_WORDS[detail.mode]})"
+        for verdict in detail.verdicts():
+            mark = {True: "met", False: "not met", None: "not measured"}[verdict.met]
+            value = "" if verdict.point is None else (
+                f" ({verdict.point.value:g}, {verdict.point.where()})")
+            lines.append(f"    {verdict.criterion}: {mark}{value}")
     if card.timebox_seconds:
         left = card.remaining(now)
         state = "clock not started" if left is None else countdown(left)
@@ -211,6 +224,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     if card.outcome:
         lines.append(f"  outcome:  {card.outcome}" + (f": {card.conclusion}"
                                                       if card.conclusion else ""))
+        if detail.against_evidence:
+            lines.append(f"  {AGAINST}")
     if card.archived:
         lines.append("  archived")
     lines += relation_lines(detail)
@@ -231,7 +246,7 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
 
     card = move_card(ctx.store, args.id, args.lane, author=ctx.user,
                      position=None if args.position is None else max(args.position - 1, 0),
-                     outcome=args.outcome, conclusion=args.note)
+                     outcome=args.outcome, conclusion=args.note, reason=args.reason)
     out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
     warning = card.waiting_warning(card.lane_slug)
     if warning:
@@ -342,5 +357,18 @@ def cmd_timebox(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_outcome(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board.cards import set_outcome
 
-    card = set_outcome(ctx.store, args.id, args.outcome, args.note, author=ctx.user)
+    card = set_outcome(ctx.store, args.id, args.outcome, args.note, author=ctx.user,
+                       reason=args.reason)
     out(f"#{card.id} {card.outcome}")
+
+
+def cmd_close(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.board.cards import move_card
+    from tkanban.core.model.records import DONE
+
+    card = move_card(ctx.store, args.id, DONE, author=ctx.user, outcome=args.outcome,
+                     conclusion=args.note, reason=args.reason)
+    out(f"#{card.id} is in {card.lane}" + (f", {card.outcome}" if card.outcome else ""))
+    warning = card.waiting_warning(card.lane_slug)
+    if warning:
+        warn(warning)

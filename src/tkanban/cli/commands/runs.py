@@ -34,6 +34,22 @@ def register(commands: Commands) -> None:
     p.add_argument("id", type=card_id)
     p.add_argument("ref", metavar="RUN")
 
+    p = commands.add("pin", "judge a card on one linked run alone (unpin: on all its "
+                     "evidence again)", cmd_pin,
+                     epilog="By default a criterion is judged on the best value among the "
+                     "card's linked runs and the metrics typed in its log ('tkanban config "
+                     "evidence' says how); a pinned run is the only evidence.")
+    p.add_argument("id", type=card_id)
+    p.add_argument("ref", metavar="RUN")
+
+    p = commands.add("unpin", "judge a card on all its evidence again", cmd_pin)
+    p.add_argument("id", type=card_id)
+
+    p = commands.add("runs", "a card's linked runs side by side: verdict, metrics, the params "
+                     "that differ, time, commit, link", cmd_runs)
+    p.add_argument("id", type=card_id)
+    p.add_argument("--json", action="store_true")
+
     p = commands.add("sync", "write linked runs' new metrics into their cards' logs", cmd_sync,
                      epilog="Runs tagged tkanban.card=ID are linked first. A second sync with "
                      "nothing new writes nothing. " + TRACKING)
@@ -56,6 +72,53 @@ def cmd_unlink(ctx: Context, args: argparse.Namespace) -> None:
 
     unlink_run(ctx.store, args.id, args.ref, author=ctx.user)
     out(f"#{args.id}: unlinked {args.ref}")
+
+def cmd_pin(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.core.runs.sync import pin_run
+
+    ref = getattr(args, "ref", None)
+    before = pin_run(ctx.store, args.id, ref, author=ctx.user)
+    if ref is None:
+        out(f"#{args.id}: judged on all its evidence" + (f" (was {before} alone)" if before
+                                                         else " (no run was pinned)"))
+    else:
+        out(f"#{args.id}: judged on {ref} alone")
+
+def cmd_runs(ctx: Context, args: argparse.Namespace) -> None:
+    from tkanban.cli.output import out_json
+    from tkanban.core.board.reads import get_card
+    from tkanban.core.model.evidence import MODE_WORDS
+    from tkanban.core.runs.compare import compare_params, differing, duration
+
+    detail = get_card(ctx.store, args.id)
+    verdicts = detail.verdicts()
+    if args.json:
+        out_json({"card": detail.card.id, "evidence": detail.mode,
+                  "verdicts": [v.to_json() for v in verdicts],
+                  "differing_params": differing(detail.runs),
+                  "runs": [link.to_json() for link in detail.runs]})
+        return
+    lines = [f"#{detail.card.id} {detail.card.title}"]
+    if verdicts:
+        lines.append(f"  judged on the {MODE_WORDS[detail.mode]}:")
+        for v in verdicts:
+            lines.append(f"    {v.criterion}: " + {True: "met", False: "not met",
+                                                    None: "not measured"}[v.met]
+                         + ("" if v.point is None else f" ({v.value:g}, {v.point.where()})"))
+    if not detail.runs:
+        lines.append("  no runs linked (tkanban link ID RUN)")
+    for link in detail.runs:
+        metrics = " ".join(f"{k}={v:g}" for k, v in link.metrics.items())
+        lines.append(f"  {link.name or link.ref}  {link.status.lower() or 'not synced'}"
+                     + ("  pinned" if link.pinned else "") + f"  {duration(link)}"
+                     + (f"  commit {link.detail.commit[:10]}" if link.detail.commit else ""))
+        lines.append(f"    {link.ref}" + (f"  {metrics}" if metrics else ""))
+        if link.url:
+            lines.append(f"    {link.url}")
+    table = compare_params(detail.runs)
+    if table:
+        lines += ["", "  params that differ:", *("    " + line for line in table)]
+    out("\n".join(lines))
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.errors import TkanbanError
@@ -87,5 +150,6 @@ def run_lines(detail: CardDetail) -> list[str]:
     for link in detail.runs:
         metrics = " ".join(f"{k}={v:g}" for k, v in link.metrics.items())
         lines.append(f"  run:      {link.ref} {link.name} ({link.status.lower() or 'not synced'})"
+                     + (" pinned" if link.pinned else "")
                      + (f"  {metrics}" if metrics else "") + (f"  {link.url}" if link.url else ""))
     return lines

@@ -26,7 +26,10 @@ def register(commands: Commands) -> None:
             ("tracking-uri", "URL", "the board's MLflow tracking server, shared by the whole "
              "team (kept in the board; no credentials)"),
             ("sync-interval", "SECONDS", "how often an open board syncs its runs (kept in the "
-             "board; default 60)")):
+             "board; default 60)"),
+            ("evidence", "MODE", "what a hypothesis is judged on: best (each run's final value; "
+             "the default), best-step (any step of a run's history) or last (the value written "
+             "last); kept in the board")):
         setting = commands.add_to(config, name, what, cmd_board_setting, description=what)
         setting.add_argument("value", nargs="?", metavar=metavar)
         setting.add_argument("--clear", action="store_true", help="forget it")
@@ -66,6 +69,12 @@ def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
         out(f"board {ctx.board!r}: no {args.config_command} kept")
     elif args.value is None:
         out(board_setting(ctx.store, ctx.board, name) or "none kept in this board")
+    elif name == "evidence":
+        from tkanban.core.model.evidence import MODE_WORDS, MODES
+        if args.value not in MODES:
+            raise ValidationError(f"evidence is one of {', '.join(MODES)}, not {args.value!r}")
+        set_board_setting(ctx.store, ctx.board, name, args.value)
+        out(f"board {ctx.board!r}: hypotheses are judged on the {MODE_WORDS[args.value]}")
     elif name == "tracking_uri":
         out(f"board {ctx.board!r}: MLflow at "
              f"{set_tracking_uri(ctx.store, ctx.board, args.value)}")

@@ -17,6 +17,7 @@ from tkanban.core.board.reads import (
     board_exists,
     board_id,
     entry_info,
+    get_card,
     has_board,
     seen_key,
 )
@@ -41,6 +42,7 @@ from tkanban.core.board.transaction import (
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.events.changes import SYSTEM
 from tkanban.core.model.criteria import OUTCOMES, format_criteria, parse_criteria
+from tkanban.core.model.evidence import against
 from tkanban.core.model.records import (
     DEFAULT_BOARD,
     DONE,
@@ -225,6 +227,7 @@ def move_card(
     outcome: str | None = None,
     conclusion: str | None = None,
     expected_version: int | None = None,
+    reason: str | None = None,
 ) -> CardInfo:
     """Move a card to ``lane`` at ``position``: by default the top, where the mover sees it;
     in Done the end, since Done shows its most recent cards first (and a move into a lane of
@@ -232,11 +235,13 @@ def move_card(
 
     ``lane=None`` keeps the card in its lane (a reorder).
 
-    A hypothesis enters Done only with an outcome (given here or recorded before). The clock
+    A hypothesis enters Done only with an outcome (given here or recorded before; against its
+    evidence only with a ``reason``): from any lane, in one move. The clock
     starts when the card first leaves To do and stops when it enters Done.
     """
     outcome, note = _check_outcome(outcome, conclusion)
     author = clean_name(author, "user name")
+    why = outcome_reason(store, card_id, outcome, reason) if outcome is not None else ""
     with store.write() as session:
         card = card_for_write(session, card_id, expected_version)
         lanes = lanes_in(session, card.board_id)
@@ -253,7 +258,7 @@ def move_card(
                 "outcome",
             )
         if outcome is not None:
-            _record_outcome(session, card, outcome, note, author, now)
+            _record_outcome(session, card, outcome, note, author, now, why)
         same_lane = target.id == source.id
         old_position = card.position
         close_gap(session, source.id, old_position)
@@ -346,25 +351,50 @@ def set_timebox(store: Store, card_id: int, seconds: int, *, author: str,
 
 
 def _record_outcome(session: Session, card: Card, outcome: str, note: str, author: str,
-                    now: float) -> None:
+                    now: float, reason: str = "") -> None:
     card.outcome, card.conclusion = outcome, note
     text = outcome + (f": {note}" if note else "")
+    text += f" (against the evidence: {reason})" if reason else ""
     append_log(session, card, author, now, "outcome", text,
-               {"outcome": outcome, "conclusion": note})
+               {"outcome": outcome, "conclusion": note}
+               | ({"against_evidence": reason} if reason else {}))
+
+
+def outcome_reason(store: Store, card_id: int, outcome: str | None,
+                   reason: str | None) -> str:
+    """The reason an outcome is recorded against the card's evidence (validated while a
+    criterion is not met, invalidated while all are), cleaned; refused without one. Empty
+    when the outcome agrees with the evidence (a reason given anyway is kept)."""
+    reason = clean(reason or "", "reason", max_len=LINE_MAX)
+    if outcome not in ("validated", "invalidated"):
+        return reason
+    detail = get_card(store, card_id)
+    if detail.card.kind != "hypothesis" or not against(outcome, detail.verdicts()):
+        return reason
+    if not reason:
+        shown = "; ".join(
+            f"{v.criterion} {'met' if v.met else 'not met'}"
+            + (f" ({v.value:g}, {v.point.where()})" if v.point is not None else "")
+            for v in detail.verdicts())
+        raise ValidationError(f"#{card_id}'s evidence does not bear out {outcome!r} ({shown}): "
+                              "say why with a reason", "reason")
+    return reason
 
 
 def set_outcome(store: Store, card_id: int, outcome: str, conclusion: str = "", *, author: str,
-                expected_version: int | None = None) -> CardInfo:
-    """Record a hypothesis's outcome: validated, invalidated or inconclusive."""
+                expected_version: int | None = None, reason: str | None = None) -> CardInfo:
+    """Record a hypothesis's outcome: validated, invalidated or inconclusive (against its
+    evidence only with a ``reason``: ``outcome_reason``)."""
     checked, note = _check_outcome(outcome, conclusion)
     assert checked is not None
     author = clean_name(author, "user name")
+    why = outcome_reason(store, card_id, checked, reason)
     with store.write() as session:
         card = card_for_write(session, card_id, expected_version)
         if card.kind != "hypothesis":
             raise ValidationError("only a hypothesis has an outcome; tasks need none", "outcome")
         now = store.clock()
-        _record_outcome(session, card, checked, note, author, now)
+        _record_outcome(session, card, checked, note, author, now, why)
         touch(session, card, now)
         session.flush()
         return card_now(session, card)

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tkanban.core.errors import NotFoundError
+from tkanban.core.errors import NotFoundError, ValidationError
+from tkanban.core.model.criteria import parse_criteria
+from tkanban.core.model.evidence import DEFAULT_MODE, MODES, RunDetail, judge
 from tkanban.core.model.records import (
     DEFAULT_BOARD,
     DONE,
@@ -36,6 +38,7 @@ from tkanban.core.model.records import (
     PhaseRef,
     Related,
     resolve_lane,
+    typed_points,
 )
 from tkanban.core.storage.base import Sql, Store
 
@@ -256,15 +259,28 @@ def get_card(store: Store, card_id: int) -> CardDetail:
         chain = _chain(conn, card_id, lanes)
         runs = [link_info(r) for r in conn.execute(
             f"SELECT {_LINK} FROM run_link WHERE card_id = ? ORDER BY at, ref", (card_id,))]
-    return CardDetail(card, entries, related, chain, runs)
+        mode = evidence_mode(conn, bid)
+    return CardDetail(card, entries, related, chain, runs, mode)
 
 
-_LINK = "card_id, ref, name, status, url, seen, synced_at"
+def evidence_mode(conn: Sql, bid: int) -> str:
+    """How the board weighs a card's evidence (its ``evidence`` setting, ``best`` when unset
+    or not one of ``evidence.MODES``)."""
+    row = None
+    name = conn.execute("SELECT name FROM board WHERE id = ?", (bid,)).fetchone()
+    if name is not None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?",
+                           (setting_key(name[0], "evidence"),)).fetchone()
+    return row[0] if row and row[0] in MODES else DEFAULT_MODE
+
+
+_LINK = "card_id, ref, name, status, url, seen, synced_at, pinned, detail"
 
 
 def link_info(row: Sequence[Any]) -> LinkInfo:
     """A linked run from its row (``_LINK``'s columns)."""
-    return LinkInfo(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"), row[6])
+    return LinkInfo(row[0], row[1], row[2], row[3], row[4], json.loads(row[5] or "{}"), row[6],
+                    pinned=bool(row[7]), detail=RunDetail.from_text(row[8]))
 
 
 _RELATED = "SELECT id, title, kind, lane_id, outcome, archived FROM card WHERE id IN "
@@ -367,14 +383,7 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
             "c.id = e.card_id WHERE c.board_id = ? AND e.kind IN "
             "('create', 'move', 'archive', 'extend', 'block', 'unblock') ORDER BY e.at, e.id",
             (bid,)).fetchall()
-        runs: dict[int, list[dict[str, float]]] = {}
-        for card_id, metrics in conn.execute(
-                "SELECT e.card_id, e.metrics FROM log_entry e JOIN card c ON c.id = e.card_id "
-                "WHERE c.board_id = ? AND e.kind = 'run' ORDER BY e.id", (bid,)):
-            runs.setdefault(card_id, []).append(json.loads(metrics or "{}"))
-        linked = dict(conn.execute(
-            "SELECT l.card_id, count(*) FROM run_link l JOIN card c ON c.id = l.card_id "
-            "WHERE c.board_id = ? GROUP BY l.card_id", (bid,)).fetchall())
+        evidence = _evidence_of(conn, bid)
     visits: dict[int, list[tuple[float, str]]] = {}
     archived: dict[int, float] = {}
     extensions: dict[int, list[tuple[float, str, str]]] = {}
@@ -402,23 +411,39 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
             archived_at=archived.get(cid) if is_archived else None, lane_slug=slug,
             visits=visits.get(cid) or [(created, slug)], extensions=extensions.get(cid, []),
             blocks=blocks.get(cid, []), labels=tuple(labels.split()),
-            runs=int(linked.get(cid, 0)), runs_met=_ever_met(criteria, runs.get(cid))))
+            **evidence(cid, criteria)))
     return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
 
 
-def _ever_met(criteria: str, synced: list[dict[str, float]] | None) -> bool | None:
-    """Whether the metrics synced from a card's runs ever met every one of its criteria
-    (None: no criteria, or nothing synced)."""
-    from tkanban.core.model.criteria import evaluate, parse_criteria, suggests_validated
+def _evidence_of(conn: Sql, bid: int) -> Any:
+    """For the retro: a function giving a card's linked runs and its verdicts, judged by the
+    one rule the card pane and ``show`` use (``CardDetail.verdicts``)."""
+    links: dict[int, list[LinkInfo]] = {}
+    for row in conn.execute(f"SELECT {', '.join('l.' + c for c in _LINK.split(', '))} FROM "
+                            "run_link l JOIN card c ON c.id = l.card_id WHERE c.board_id = ? "
+                            "ORDER BY l.at, l.ref", (bid,)):
+        links.setdefault(row[0], []).append(link_info(row))
+    entries: dict[int, list[EntryInfo]] = {}
+    for row in conn.execute(
+            f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM log_entry e JOIN card c "
+            "ON c.id = e.card_id WHERE c.board_id = ? AND c.criteria <> '' AND (e.kind = "
+            "'strike' OR e.metrics NOT IN ('', '{}')) ORDER BY e.id", (bid,)):
+        entries.setdefault(row[1], []).append(entry_info(row, []))
+    mode = evidence_mode(conn, bid)
 
-    if not synced or not criteria:
-        return None
-    parsed, latest = parse_criteria(criteria), {}
-    for metrics in synced:
-        latest.update(metrics)
-        if suggests_validated(evaluate(parsed, latest)):
-            return True
-    return False
+    def of(card_id: int, criteria: str) -> dict[str, Any]:
+        runs = links.get(card_id, [])
+        try:
+            parsed = parse_criteria(criteria or "")
+        except ValidationError:
+            parsed = []
+        verdicts = judge(parsed, [run.evidence() for run in runs],
+                         typed_points(entries.get(card_id, [])), mode)
+        measured = any(v.met is not None for v in verdicts)
+        return {"runs": len(runs), "verdicts": tuple(verdicts),
+                "runs_met": all(v.met for v in verdicts) if measured else None}
+
+    return of
 
 
 # --- phases --------------------------------------------------------------------------------------

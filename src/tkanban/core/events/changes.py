@@ -29,7 +29,7 @@ LOG_EVENTS = {
     "strike": "log.struck", "outcome": "outcome.recorded", "timebox": "timebox.set",
     "extend": "timebox.extended", "block": "card.blocked", "unblock": "card.unblocked",
     "relate": "card.related", "unrelate": "card.unrelated", "link": "run.linked",
-    "unlink": "run.unlinked", "run": "run.synced",
+    "unlink": "run.unlinked", "run": "run.synced", "pin": "run.pinned", "unpin": "run.unpinned",
 }
 """The event each kind of research-log entry is."""
 
@@ -88,6 +88,8 @@ class Event:
             "card.unrelated": f"unrelated {what}: {entry.get('text', '')}",
             "run.linked": f"{entry.get('text', '')} to {what}",
             "run.unlinked": f"{entry.get('text', '')} from {what}",
+            "run.pinned": f"{what} is {entry.get('text', '')}",
+            "run.unpinned": f"{what} is {entry.get('text', '')}",
             "run.synced": f"synced {what}: {entry.get('text', '')} "
                           + " ".join(f"{k}={v:g}" for k, v in (entry.get("metrics") or {})
                                      .items()),

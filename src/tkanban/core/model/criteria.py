@@ -92,23 +92,3 @@ def parse_metrics(text: str) -> dict[str, float]:
             name, value = parse_metric(part)
             result[name] = value
     return result
-
-
-@dataclass(frozen=True)
-class CriterionStatus:
-    criterion: Criterion
-    value: float | None
-
-    @property
-    def met(self) -> bool | None:
-        return None if self.value is None else self.criterion.met_by(self.value)
-
-
-def evaluate(criteria: list[Criterion], latest: dict[str, float]) -> list[CriterionStatus]:
-    """Each criterion against the latest logged value of its metric (None when not measured)."""
-    return [CriterionStatus(c, latest.get(c.metric)) for c in criteria]
-
-
-def suggests_validated(statuses: list[CriterionStatus]) -> bool:
-    """True when there are criteria and every one is met."""
-    return bool(statuses) and all(s.met for s in statuses)

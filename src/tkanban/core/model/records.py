@@ -7,13 +7,23 @@ cheap to import: a script calling ``tkanban list`` in a loop does not pay for th
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
 from tkanban.core.errors import ValidationError
-from tkanban.core.model.criteria import Criterion, CriterionStatus, evaluate, parse_criteria
+from tkanban.core.model.criteria import Criterion, parse_criteria
+from tkanban.core.model.evidence import (
+    DEFAULT_MODE,
+    Point,
+    RunDetail,
+    RunEvidence,
+    Verdict,
+    against,
+    judge,
+)
 from tkanban.core.model.timebox import iso
 
 LANES = (
@@ -226,15 +236,49 @@ class LinkInfo:
     synced_at: float | None
     problems: tuple[str, ...] = ()
     """What was left out or cleaned of the tracker's answer when it was read (``link``)."""
+    pinned: bool = False
+    """The card is judged on this run alone."""
+    detail: RunDetail = field(default_factory=RunDetail)
 
     @property
     def source(self) -> str:
         return self.ref.split(":", 1)[0]
 
+    def evidence(self) -> RunEvidence:
+        return RunEvidence(self.ref, self.name, self.metrics, self.detail,
+                           self.detail.ended or self.synced_at or 0.0, self.pinned)
+
     def to_json(self) -> dict[str, Any]:
+        detail = self.detail
         return {"ref": self.ref, "source": self.source, "name": self.name,
                 "status": self.status.lower(), "url": self.url, "metrics": self.metrics,
-                "synced": self.synced_at is not None}
+                "synced": self.synced_at is not None, "pinned": self.pinned,
+                "params": detail.params, "started": iso(detail.started),
+                "ended": iso(detail.ended), "seconds": detail.seconds,
+                "commit": detail.commit or None,
+                "history": {k: [[s, v] for s, v in points]
+                            for k, points in detail.history.items()}}
+
+
+def struck_entries(entries: Sequence[EntryInfo]) -> set[int]:
+    """Entries struck through (undone); a later strike entry can bring one back."""
+    out: set[int] = set()
+    for entry in entries:
+        if entry.kind == "strike":
+            target = int(entry.data.get("entry", 0))
+            (out.add if entry.data.get("struck") else out.discard)(target)
+    return out
+
+
+def typed_points(entries: Sequence[EntryInfo]) -> list[tuple[str, Point]]:
+    """The metrics typed into a log, as evidence (not those a run wrote: a run is evidence
+    while it is linked), struck entries left out, oldest first."""
+    struck = struck_entries(entries)
+    return [(name, Point(value, f"logged by {entry.author} (entry {entry.id})", None, None,
+                         entry.at))
+            for entry in entries
+            if entry.id not in struck and entry.metrics and entry.kind != "run"
+            for name, value in entry.metrics.items()]
 
 
 @dataclass(frozen=True)
@@ -246,51 +290,30 @@ class CardDetail:
     """The hypotheses this one grew out of (``follows``), the first one first."""
     runs: list[LinkInfo] = field(default_factory=list)
     """The experiment runs linked to it (``runs``)."""
+    mode: str = DEFAULT_MODE
+    """How its board weighs the evidence (``evidence.MODES``)."""
 
     @property
     def struck(self) -> set[int]:
         """Entries struck through (undone); a later strike entry can bring one back."""
-        out: set[int] = set()
-        for entry in self.entries:
-            if entry.kind == "strike":
-                target = int(entry.data.get("entry", 0))
-                (out.add if entry.data.get("struck") else out.discard)(target)
-        return out
+        return struck_entries(self.entries)
 
-    @property
-    def latest_metrics(self) -> dict[str, float]:
-        """Each metric's latest value, struck entries left out."""
-        latest: dict[str, float] = {}
-        struck = self.struck
-        for entry in self.entries:
-            if entry.id not in struck:
-                latest.update(entry.metrics)
-        return latest
-
-    def metric_sources(self) -> dict[str, EntryInfo]:
-        """For each metric, the entry its latest value comes from (struck entries left out):
-        a synced run's entry names the run (``data["run"]``)."""
-        found: dict[str, EntryInfo] = {}
-        struck = self.struck
-        for entry in self.entries:
-            if entry.id not in struck:
-                found.update(dict.fromkeys(entry.metrics, entry))
-        return found
-
-    def source_of(self, metric: str) -> str | None:
-        """``MLflow run bert-lr2e-5`` when the metric's latest value came from a run."""
-        entry = self.metric_sources().get(metric)
-        if entry is None or "run" not in entry.data:
-            return None
-        kind = "MLflow run" if entry.data.get("source") == "mlflow" else "DVCLive"
-        return f"{kind} {entry.data['run']}"
+    def typed_metrics(self) -> list[tuple[str, Point]]:
+        return typed_points(self.entries)
 
     @property
     def criteria(self) -> list[Criterion]:
         return parse_criteria(self.card.criteria)
 
-    def criteria_status(self) -> list[CriterionStatus]:
-        return evaluate(self.criteria, self.latest_metrics)
+    def verdicts(self) -> list[Verdict]:
+        """Each exit criterion judged on the card's evidence (``evidence.judge``)."""
+        return judge(self.criteria, [run.evidence() for run in self.runs],
+                     self.typed_metrics(), self.mode)
+
+    @property
+    def against_evidence(self) -> bool:
+        """The recorded outcome says the opposite of what the evidence shows."""
+        return against(self.card.outcome, self.verdicts())
 
     @property
     def moves(self) -> list[EntryInfo]:
@@ -479,7 +502,9 @@ class CardHistory:
     runs: int = 0
     """Experiment runs linked to it."""
     runs_met: bool | None = None
-    """Whether its runs' synced metrics ever met all its criteria (None: nothing to say)."""
+    """Whether its evidence meets all its criteria (None: nothing measured them)."""
+    verdicts: tuple[Verdict, ...] = ()
+    """Each criterion judged on its evidence (``evidence.judge``)."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.criteria import OUTCOMES
+from tkanban.core.model.evidence import against
 from tkanban.core.model.records import DONE, TODO, CardHistory, LaneRef, PhaseRef
 from tkanban.core.model.text import markdown, plural
 from tkanban.core.model.timebox import format_duration, iso
@@ -170,17 +171,18 @@ class Retro:
                 conclusion = md(item["conclusion"], indent="  ") or "(no conclusion written)"
                 runs = "" if not item["runs"] else f" ({plural(item['runs'], 'run')}" + (
                     "" if item["agrees"] is not False else
-                    ", which never met its criteria" if item["outcome"] == "validated" else
-                    ", which met its criteria") + ")"
+                    ", which do not meet its criteria" if item["outcome"] == "validated" else
+                    ", which meet its criteria") + ")"
                 lines.append(f"- **{item['outcome']}** #{item['id']} {md(item['title'])}: "
                              f"{conclusion}{runs}")
             lines.append("")
         odd = [item for item in self.learnings if item["agrees"] is False]
         if odd:
             lines += ["### Outcomes their runs do not bear out", ""]
-            lines += [f"- #{item['id']} {md(item['title'])}: closed **{item['outcome']}**, but "
-                      + ("its linked runs never met its criteria" if item["outcome"] ==
-                         "validated" else "its linked runs met its criteria")
+            lines += [f"- ⚠ #{item['id']} {md(item['title'])}: closed **{item['outcome']}**, "
+                      "but " + ("its evidence does not meet its criteria" if item["outcome"] ==
+                                "validated" else "its evidence meets its criteria")
+                      + ": " + "; ".join(md(_verdict_text(v)) for v in item["verdicts"])
                       for item in odd]
             lines.append("")
         lines += ["## Flow", "", f"- tasks done: {self.tasks_done}"]
@@ -279,14 +281,6 @@ def cfd_lines(days: list[str], cfd: dict[str, list[int]], lanes: list[LaneRef],
     return rows + ["", legend]
 
 
-def _agrees(outcome: str, runs_met: bool | None) -> bool | None:
-    """Whether an outcome agrees with what its runs showed: validated with criteria met,
-    invalidated without (None: no runs synced, or inconclusive)."""
-    if runs_met is None or outcome == "inconclusive":
-        return None
-    return runs_met == (outcome == "validated")
-
-
 def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRef],
             year: int, month: int, now: float) -> Retro:
     """Every figure of the month's retro."""
@@ -322,7 +316,9 @@ def compute(cards: list[CardHistory], lanes: list[LaneRef], phases: list[PhaseRe
             learnings.append({"id": card.id, "title": card.title, "outcome": card.outcome,
                               "conclusion": card.conclusion, "runs": card.runs,
                               "runs_met_criteria": card.runs_met,
-                              "agrees": _agrees(card.outcome, card.runs_met)})
+                              "agrees": None if card.runs_met is None or card.outcome ==
+                              "inconclusive" else not against(card.outcome, card.verdicts),
+                              "verdicts": [v.to_json() for v in card.verdicts]})
         closed_rows.append({"id": card.id, "title": card.title, "kind": card.kind,
                             "outcome": card.outcome, "closed": iso(card.clock_stop),
                             "cycle_seconds": cycle, "timebox_seconds": card.timebox_seconds,
@@ -431,3 +427,13 @@ def current_month(now: float) -> tuple[int, int]:
 def shift_month(year: int, month: int, step: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + step
     return index // 12, index % 12 + 1
+
+
+def _verdict_text(verdict: dict[str, Any]) -> str:
+    """``accuracy >= 0.9: 0.809 (MLflow run ablation) not met``, from ``Verdict.to_json``."""
+    if verdict["value"] is None:
+        return f"{verdict['criterion']}: not measured"
+    where = verdict["source"] + (f", step {verdict['step']}" if verdict["step"] is not None
+                                 else "")
+    return (f"{verdict['criterion']}: {verdict['value']:g} ({where}) "
+            + ("met" if verdict["met"] else "not met"))

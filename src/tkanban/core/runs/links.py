@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tkanban.core.board.reads import board_id, board_setting, link_info
+from tkanban.core.board.reads import board_id, board_setting, get_card, link_info
+from tkanban.core.model.evidence import all_met
 from tkanban.core.model.records import LinkInfo
 from tkanban.core.storage.base import Store
 
@@ -16,19 +17,16 @@ def board_tracking_uri(store: Store, board: str) -> str | None:
 
 
 def criteria_met(store: Store, card_id: int) -> bool:
-    """Whether every exit criterion of the card is met (a card without criteria: no)."""
-    from tkanban.core.board.reads import get_card
-    from tkanban.core.model.criteria import suggests_validated
-
-    return suggests_validated(get_card(store, card_id).criteria_status())
+    """Whether the card's evidence meets every exit criterion (a card without criteria: no)."""
+    return all_met(get_card(store, card_id).verdicts())
 
 
 def links_of(store: Store, board: str | None, card_id: int | None = None) -> list[LinkInfo]:
     """The runs linked to the board's cards (to one card's, wherever it is, with ``card_id``
     and no board)."""
     with store.reading() as conn:
-        sql = ("SELECT l.card_id, l.ref, l.name, l.status, l.url, l.seen, l.synced_at FROM "
-               "run_link l JOIN card c ON c.id = l.card_id WHERE 1 = 1")
+        sql = ("SELECT l.card_id, l.ref, l.name, l.status, l.url, l.seen, l.synced_at, l.pinned, "
+               "l.detail FROM run_link l JOIN card c ON c.id = l.card_id WHERE 1 = 1")
         args: list[Any] = []
         if board is not None:
             sql += " AND c.board_id = ?"

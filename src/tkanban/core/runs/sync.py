@@ -14,9 +14,12 @@ import json
 import os
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from tkanban.core.board.reads import board_id
+from sqlmodel import select
+
+from tkanban.core.board.reads import board_id, board_setting
 from tkanban.core.board.settings import set_board_setting
 from tkanban.core.board.transaction import append_log, card_row, next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
@@ -72,10 +75,43 @@ def resolve_uri(store: Store, board: str, given: str | None) -> str | None:
     return check_uri(uri) if uri else None
 
 
+def project_root(store: Store, board: str) -> Path | None:
+    """The folder DVCLive paths are kept relative to, so that they resolve on every
+    teammate's machine: the board's ``project-root`` setting, else the board file's folder
+    (a database on a server has none)."""
+    setting = board_setting(store, board, "project_root")
+    if setting:
+        return Path(setting).expanduser()
+    path = getattr(store, "path", None)
+    return Path(path).resolve().parent if isinstance(path, Path) else None
+
+
+def kept_ref(ref: str, root: Path | None) -> str:
+    """A DVCLive ref as the board keeps it: relative to ``root`` when under it."""
+    kind, _, value = ref.partition(":")
+    if kind != "dvclive" or root is None or not value.startswith("/"):
+        return ref
+    try:
+        return f"dvclive:{Path(value).relative_to(root.resolve()).as_posix() or '.'}"
+    except (ValueError, OSError, RuntimeError):
+        return ref
+
+
+def given_ref(text: str, root: Path | None) -> str:
+    """What a user typed (a run, a URL, a path) as the ref the board keeps."""
+    kind, value, _ = parse_ref(text)
+    return kept_ref(f"{kind}:{value}", root)
+
+
 def read_run(ref: str, uri: str | None, keep: Collection[str] = (),
-             deadline: float = DEADLINE) -> RunState:
+             deadline: float = DEADLINE, root: Path | None = None) -> RunState:
     """The run behind ``ref`` as its tracker has it now (the metrics named in ``keep`` kept
-    first when it has too many), read within ``deadline`` seconds."""
+    first when it has too many), read within ``deadline`` seconds; a relative DVCLive path
+    is read under ``root``."""
+    kind, _, raw = ref.partition(":")
+    if kind == "dvclive" and raw and not raw.startswith("/") and root is not None:
+        state = read_dvclive(str(root / raw), keep)
+        return replace(state, ref=ref)
     kind, value, named_uri = parse_ref(ref)
     if kind == "dvclive":
         return read_dvclive(value, keep)
@@ -99,6 +135,7 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
     if row is None:
         raise NotFoundError(f"no card #{card_id}")
     uri = resolve_uri(store, row[0], tracking_uri)
+    root = project_root(store, row[0])
     try:
         state = read_run(ref, uri, criteria_metrics(store, [card_id]).get(card_id, ()),
                          deadline)
@@ -107,13 +144,18 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
     except TrackerError as exc:
         raise TrackerError(f"{_short(parse_ref(ref)[0] + ':' + parse_ref(ref)[1])}: "
                            f"{exc}") from None
+    server = parse_ref(ref)[2]
+    if server and server != uri:  # linked by its URL: the run lives on that server
+        state = replace(state, detail=replace(state.detail, server=server))
+    state = replace(state, ref=kept_ref(state.ref, root))
     with store.write() as session:
         card = card_row(session, card_id, for_update=True)
         if session.get(RunLink, (card_id, state.ref)) is not None:
             raise ValidationError(f"{state.ref} is already linked to #{card_id}", "ref")
         now = store.clock()
         session.add(RunLink(card_id=card_id, ref=state.ref, author=author, at=now,
-                            name=state.name, status=state.status, url=state.url))
+                            name=state.name, status=state.status, url=state.url,
+                            detail=state.detail.to_text()))
         card.updated_at = now
         append_log(session, card, author, now, "link",
              from_outside(f"linked {SOURCES[state.source]} {state.name} ({_short(state.ref)})",
@@ -125,8 +167,8 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
 def unlink_run(store: Store, card_id: int, ref: str, *, author: str) -> None:
     """Take a run off a card; what it already wrote in the log stays."""
     author = clean_name(author, "user name")
-    kind, value, _ = parse_ref(ref)
-    wanted = f"{kind}:{value}"
+    wanted = _linked_ref(store, card_id, ref)
+    kind = wanted.partition(":")[0]
     with store.write() as session:
         card = card_row(session, card_id)
         link = session.get(RunLink, (card_id, wanted))
@@ -137,6 +179,52 @@ def unlink_run(store: Store, card_id: int, ref: str, *, author: str) -> None:
         card.updated_at = now
         append_log(session, card, author, now, "unlink",
              f"unlinked {SOURCES[kind]} {link.name} ({_short(wanted)})", {"ref": wanted})
+
+
+def pin_run(store: Store, card_id: int, ref: str | None, *, author: str) -> str | None:
+    """Judge the card on the linked run ``ref`` alone (None: on all its evidence again).
+    Returns the run pinned before, if one was."""
+    author = clean_name(author, "user name")
+    wanted = None if ref is None else _linked_ref(store, card_id, ref)
+    with store.write() as session:
+        card = card_row(session, card_id)
+        links = session.exec(select(RunLink).where(RunLink.card_id == card_id)).all()
+        if wanted is not None and wanted not in {link.ref for link in links}:
+            raise NotFoundError(f"{wanted} is not linked to #{card_id}"
+                                + ("" if links else " (it has no runs: tkanban link first)"))
+        before = next((link for link in links if link.pinned), None)
+        if (before.ref if before else None) == wanted:
+            return wanted  # nothing changes: nothing written
+        for link in links:
+            link.pinned = link.ref == wanted
+        now = store.clock()
+        card.updated_at = now
+        if wanted is None:
+            assert before is not None
+            append_log(session, card, author, now, "unpin",
+                       f"judged on all its evidence again (was {_short(before.ref)} alone)",
+                       {"ref": before.ref}, mentions=False)
+        else:
+            name = next(link.name for link in links if link.ref == wanted)
+            append_log(session, card, author, now, "pin",
+                       from_outside(f"judged on {SOURCES[wanted.split(':', 1)[0]]} {name} "
+                                    f"({_short(wanted)}) alone", LINE_MAX),
+                       {"ref": wanted}, mentions=False)
+        return before.ref if before else None
+
+
+def _linked_ref(store: Store, card_id: int, text: str) -> str:
+    """The ref of the card's run that ``text`` names: as shown (``dvclive:runs/a``), or as
+    typed (a path, a URL, ``mlflow:ID``)."""
+    linked = {link.ref for link in links_of(store, None, card_id)}
+    if text.strip() in linked:
+        return text.strip()
+    with store.reading() as conn:
+        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
+                           "WHERE c.id = ?", (card_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no card #{card_id}")
+    return given_ref(text, project_root(store, row[0]))
 
 
 def _short(ref: str) -> str:
@@ -166,8 +254,9 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
     down = uri is not None and not _link_tagged(store, board, card_id, uri, report, left())
     links = links_of(store, board, card_id)
     wanted = criteria_metrics(store, sorted({link.card_id for link in links}))
+    root = project_root(store, board)
     for n, link in enumerate(links):
-        if down and link.source == "mlflow":
+        if down and link.source == "mlflow" and not link.detail.server:
             continue  # the tracker is away: said once
         if left() <= 0:
             report.problems.append(f"the sync stopped after {deadline:g} s; "
@@ -175,10 +264,12 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
             break
         label = f"#{link.card_id} {_short(link.ref)}"
         try:
-            state = read_run(link.ref, uri, wanted.get(link.card_id, ()), left())
+            state = read_run(link.ref, link.detail.server or uri, wanted.get(link.card_id, ()),
+                             left(), root)
+            state = replace(state, detail=replace(state.detail, server=link.detail.server))
         except TrackerDown as exc:
             report.problems.append(str(exc))
-            down = True
+            down = down or not link.detail.server
             continue
         except TkanbanError as exc:
             report.problems.append(f"{label}: {exc}")
@@ -200,7 +291,13 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
 def sync_one(store: Store, link: LinkInfo, tracking_uri: str | None = None) -> bool:
     """Sync one linked run; True when it wrote an entry."""
     keep = criteria_metrics(store, [link.card_id]).get(link.card_id, ())
-    return _write_news(store, link, read_run(link.ref, tracking_uri, keep))
+    with store.reading() as conn:
+        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
+                           "WHERE c.id = ?", (link.card_id,)).fetchone()
+    root = project_root(store, row[0]) if row else None
+    state = read_run(link.ref, link.detail.server or tracking_uri, keep, root=root)
+    return _write_news(store, link, replace(state, detail=replace(
+        state.detail, server=link.detail.server)))
 
 
 def _link_tagged(store: Store, board: str, card_id: int | None, uri: str,
@@ -248,7 +345,8 @@ def _has_news(link: LinkInfo, state: RunState) -> bool:
     """Whether the run differs from what its link saw at the last sync (read before it; the
     write compares again, under the board's write lock)."""
     return (link.synced_at is None or link.metrics != state.metrics
-            or (link.name, link.status, link.url) != (state.name, state.status, state.url))
+            or (link.name, link.status, link.url) != (state.name, state.status, state.url)
+            or link.detail != state.detail)
 
 
 def _write_news(store: Store, link: LinkInfo, state: RunState) -> bool:
@@ -266,8 +364,10 @@ def _write_news(store: Store, link: LinkInfo, state: RunState) -> bool:
         status_changed = (row.status, row.name) != (state.status, state.name)
         row.name, row.status, row.url, row.synced_at = state.name, state.status, state.url, now
         row.seen = dumps(metrics)
+        detail_changed = row.detail != state.detail.to_text()
+        row.detail = state.detail.to_text()
         if not changed:
-            if status_changed:  # a run that finished or failed: open boards redraw the card
+            if status_changed or detail_changed:  # open boards redraw the card
                 card.changed_seq = next_seq(session)
             return False
         author = "mlflow" if state.source == "mlflow" else "dvclive"

@@ -23,7 +23,7 @@ import os
 import re
 import stat
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,6 +33,7 @@ from pydantic import ValidationError as ShapeError
 
 from tkanban.core import net
 from tkanban.core.errors import TkanbanError, ValidationError
+from tkanban.core.model.evidence import PARAMS_MAX, RunDetail, thin
 from tkanban.core.model.text import LINE_MAX, from_outside, metric_name
 
 METRICS_MAX = 10_000_000
@@ -52,6 +53,11 @@ LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: a later time is not a time."""
 TAG_CARD, TAG_BOARD = "tkanban.card", "tkanban.board"
 """The run tags that link a run to its card by themselves."""
+TAG_COMMIT = "mlflow.source.git.commit"
+HISTORY_ASKED = 25_000
+"""Points of one metric's history asked of MLflow (then thinned to what is kept)."""
+TSV_ROWS_MAX = 100_000
+"""Rows of a DVCLive history file read."""
 _RUN_ID = re.compile(r"^[0-9a-fA-F]{32}$|^[A-Za-z0-9_-]{8,64}$")
 _UI_RUN = re.compile(r"/runs/([A-Za-z0-9_-]+)")
 _EXPERIMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -81,6 +87,8 @@ class RunState:
     source: str = field(default="mlflow")
     problems: tuple[str, ...] = ()
     """What was left out or cleaned of what the tracker said (one line each)."""
+    detail: RunDetail = field(default_factory=RunDetail)
+    """Its criterion metrics' history, params, times and commit."""
 
 
 def check_uri(uri: str) -> str:
@@ -228,12 +236,28 @@ class _Info(_Shape):
     run_name: str = ""
     status: str = ""
     start_time: Any = None
+    end_time: Any = None
     experiment_id: str | int | None = None
+
+
+class _Param(_Shape):
+    key: str
+    value: Any = ""
 
 
 class _Data(_Shape):
     metrics: list[_Metric] = []
     tags: list[_Tag] = []
+    params: list[_Param] = []
+
+
+class _Step(_Shape):
+    value: Any = None
+    step: Any = 0
+
+
+class _History(_Shape):
+    metrics: list[_Step] = []
 
 
 class _Run(_Shape):
@@ -295,7 +319,28 @@ class Mlflow:
             raise ValidationError(f"no MLflow run {run_id!r} at {self.uri}", "ref") from None
         if not isinstance(found.get("run"), dict):
             raise TrackerError("unexpected answer (no run in it)")
-        return self._state(_shape(_Run, found["run"]), run_id, keep)
+        state = self._state(_shape(_Run, found["run"]), run_id, keep)
+        history, problems = {}, list(state.problems)
+        for name in sorted(set(keep) & set(state.metrics)):
+            try:
+                points = self.history(run_id, name)
+            except TrackerError as exc:  # the run was read: its history waits for next time
+                problems.append(f"the history of {name!r} was not read ({exc})")
+                continue
+            if points:
+                history[name] = points
+        return replace(state, detail=replace(state.detail, history=history),
+                       problems=tuple(problems))
+
+    def history(self, run_id: str, metric: str) -> list[tuple[int, float]]:
+        """A metric's values by step (``metrics/get-history``), thinned to
+        ``evidence.HISTORY_MAX``; values that are no finite number are left out."""
+        answer = self._call(f"metrics/get-history?run_id={quote(run_id)}&metric_key="
+                            f"{quote(metric)}&max_results={HISTORY_ASKED}")
+        points = sorted((int(step), number) for item in _shape(_History, answer).metrics
+                        if (number := _number(item.value)) is not None
+                        and (step := _number(item.step)) is not None and abs(step) < 2**53)
+        return thin(points)
 
     def _state(self, found: _Run, asked: str, keep: Collection[str]) -> RunState:
         info = found.info
@@ -323,8 +368,15 @@ class Mlflow:
         experiment = str(info.experiment_id or "")
         url = (f"{self.uri}/#/experiments/{experiment}/runs/{run_id}"
                if _EXPERIMENT_ID.match(experiment) else f"{self.uri}/#/runs/{run_id}")
+        params = {from_outside(p.key, 64): from_outside(str(p.value), LINE_MAX)
+                  for p in found.data.params[:PARAMS_MAX]}
+        tags = {t.key: t.value for t in found.data.tags}
+        detail = RunDetail(params=params, started=_epoch(info.start_time),
+                           ended=_epoch(info.end_time),
+                           commit=from_outside(tags.get(TAG_COMMIT, ""), 64))
         return RunState(f"mlflow:{run_id}", name, status, metrics, latest,
-                        url if len(url) <= LINE_MAX else "", problems=tuple(problems))
+                        url if len(url) <= LINE_MAX else "", problems=tuple(problems),
+                        detail=detail)
 
     def tagged(self) -> tuple[list[tuple[str, str, str | None]], list[str]]:
         """Runs tagged with a card: (run id, the card's id as tagged, the board tagged); and
@@ -448,6 +500,57 @@ def read_dvclive(path: str, keep: Collection[str] = ()) -> RunState:
     _left_out(bad, problems)
     metrics = _kept_metrics(metrics, keep, problems)
     name = where.name if file != where else f"{where.parent.name}/{where.name}"
+    history = {}
+    if file != where:  # a DVCLive folder: each metric's steps are in plots/metrics/NAME.tsv
+        for metric in sorted(set(keep) & set(metrics)):
+            points = _tsv_history(where / "plots" / "metrics" / f"{metric}.tsv", problems)
+            if points:
+                history[metric] = points
     return RunState(f"dvclive:{where}", from_outside(name, LINE_MAX), "file", metrics, stamp,
                     from_outside(str(file), LINE_MAX), source="dvclive",
-                    problems=tuple(problems))
+                    problems=tuple(problems), detail=RunDetail(history=history))
+
+
+def _tsv_history(file: Path, problems: list[str]) -> list[tuple[int, float]]:
+    """A metric's steps from DVCLive's ``plots/metrics/NAME.tsv`` (a header, then
+    ``step<TAB>value`` rows, maybe a timestamp column): bounded, rows that are no numbers
+    left out; a missing file is no history, an unreadable one a problem."""
+    try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > METRICS_MAX:
+            problems.append(f"{file.name}: not a history file; left out")
+            return []
+        with file.open(encoding="utf-8") as handle:
+            lines = handle.read(METRICS_MAX).splitlines()[:TSV_ROWS_MAX + 1]
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, RuntimeError) as exc:
+        problems.append(f"{file.name} cannot be read ({getattr(exc, 'strerror', None) or exc})")
+        return []
+    if not lines:
+        return []
+    header = lines[0].split("\t")
+    if "step" not in header:
+        problems.append(f"{file.name}: no step column; its history is left out")
+        return []
+    step_at = header.index("step")
+    value_at = next((i for i, name in enumerate(header) if name == file.stem),
+                    next((i for i, name in enumerate(header)
+                          if name not in ("step", "timestamp")), None))
+    if value_at is None:
+        return []
+    points, bad = [], 0
+    for line in lines[1:]:
+        cells = line.split("\t")
+        try:
+            step, value = int(cells[step_at]), float(cells[value_at])
+        except (ValueError, IndexError):
+            bad += 1
+            continue
+        if math.isfinite(value) and abs(step) < 2**53:
+            points.append((step, value))
+        else:
+            bad += 1
+    if bad:
+        problems.append(f"{file.name}: {bad:,} rows that are no numbers left out")
+    return thin(sorted(points))

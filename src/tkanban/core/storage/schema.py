@@ -173,12 +173,18 @@ CREATE TABLE run_link (
     url TEXT NOT NULL DEFAULT '', seen TEXT NOT NULL DEFAULT '{}', synced_at $real,
     PRIMARY KEY (card_id, ref))
 """),
+    Template("""
+ALTER TABLE run_link ADD COLUMN pinned BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE run_link ADD COLUMN detail TEXT NOT NULL DEFAULT '{}'
+"""),
 ]
 """Migrations after ``BASE_VERSION``, for both engines (with each engine's words): schema 4
 gives cards free labels (space-separated, sorted) and a blocked reason (null when not
 blocked); schema 5 relates cards (``relations``: "A blocks B", "A follows B" …); schema 6
 keeps every change as an event, and the delivery cursors of watchers (``events``); schema 7
-links experiment runs to cards (``runs``)."""
+links experiment runs to cards (``runs``); schema 8 keeps what a verdict and a comparison need
+of each run (its metrics' history, params, times, commit: ``detail``) and the run a card is
+judged on alone (``pinned``)."""
 
 SCHEMA_VERSION = BASE_VERSION + len(LATER)
 

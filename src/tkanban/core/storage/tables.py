@@ -158,3 +158,8 @@ class RunLink(SQLModel, table=True):
     seen: str = "{}"
     """The metrics as last synced, ``{"name": value}``: a sync logs only what differs."""
     synced_at: float | None = None
+    pinned: bool = False
+    """The card is judged on this run alone (``tkanban pin``)."""
+    detail: str = "{}"
+    """What the last sync read besides the metrics (``runs.evidence.RunDetail``): each
+    criterion metric's history, the params, start and end, the git commit."""

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from tkanban import __version__
+from tkanban.core.board.reads import setting_key
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.records import TRACKER_KINDS
 from tkanban.core.model.text import find_mentions, json_safe
@@ -26,7 +27,13 @@ from tkanban.core.storage.tables import (
     Relation,
     RunLink,
 )
-from tkanban.core.transfer.format import FORMAT, FORMAT_VERSION, Export, parse_export
+from tkanban.core.transfer.format import (
+    FORMAT,
+    FORMAT_VERSION,
+    SETTINGS,
+    Export,
+    parse_export,
+)
 
 
 def _row(obj: SQLModel, drop: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -68,7 +75,10 @@ def export_json(store: Store, boards: list[str] | None = None) -> dict[str, Any]
                 select(RunLink).where(col(RunLink.card_id).in_(card_ids))
                 .order_by(col(RunLink.card_id), col(RunLink.ref))
             ).all()
+            settings = {name: row.value for name in sorted(SETTINGS)
+                        if (row := session.get(Meta, setting_key(board.name, name)))}
             out.append({
+                "settings": settings,
                 "name": board.name,
                 "created_at": board.created_at,
                 "lanes": [_row(r, ("board_id",)) for r in lanes],
@@ -130,6 +140,13 @@ def import_json(store: Store, data: Any) -> dict[str, int]:
                 session.execute(insert(Relation), [rel.model_dump() for rel in record.relations])
             if record.runs:
                 session.execute(insert(RunLink), [run.model_dump() for run in record.runs])
+            for name, value in record.settings.items():
+                key = setting_key(record.name, name)
+                row = session.get(Meta, key)
+                if row is None:
+                    session.add(Meta(key=key, value=value))
+                else:
+                    row.value = value
             if record.phases:
                 session.execute(insert(Phase), [{**phase.model_dump(), "board_id": board.id}
                                                 for phase in record.phases])

@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticError
 
 from tkanban.core.errors import ValidationError
 from tkanban.core.model.criteria import OUTCOMES, parse_criteria
+from tkanban.core.model.evidence import MODES, RunDetail
 from tkanban.core.model.records import DONE, KINDS, RELATIONS, TODO
 from tkanban.core.model.text import (
     LINE_MAX,
@@ -30,14 +31,16 @@ from tkanban.core.model.text import (
     clean_name,
 )
 from tkanban.core.model.timebox import MAX_TIMEBOX
+from tkanban.core.runs.trackers import check_uri
 
 FORMAT = "tkanban-export"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """2: cards carry ``labels`` and ``blocked``; 3: boards carry ``relations``; 4: boards carry
-the experiment ``runs`` linked to their cards (older files are read as boards without)."""
+the experiment ``runs`` linked to their cards; 5: runs carry their ``detail`` and ``pinned``,
+boards their ``settings`` (older files are read as boards without)."""
 LOG_KINDS = ("create", "edit", "move", "archive", "restore", "note", "timebox", "extend",
              "outcome", "strike", "block", "unblock", "relate", "unrelate", "link", "unlink",
-             "run")
+             "run", "pin", "unpin")
 LATEST_TIME = 253_402_300_799.0
 """The last second of the year 9999: later times cannot be shown as dates."""
 
@@ -93,6 +96,36 @@ def _json_object(check_values: Callable[[str, Any], None]) -> Any:
         return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     return AfterValidator(check)
+
+
+DETAIL_MAX = 4_000_000
+"""Characters of one run's kept detail (its history, params) in an export."""
+SETTINGS = {"tracking_uri", "sync_interval", "evidence", "project_root"}
+"""The board settings an export carries (``tkanban config``)."""
+
+
+def _run_detail(value: str) -> str:
+    """A run's detail as ``RunDetail`` reads it back: what has another shape is dropped."""
+    if len(value) > DETAIL_MAX:
+        raise ValueError(f"over {DETAIL_MAX:,} characters")
+    return RunDetail.from_text(value).to_text()
+
+
+def _settings(value: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(value) - SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(SETTINGS))})")
+    for name, text in value.items():
+        if name == "tracking_uri":
+            try:
+                check_uri(text)
+            except ValidationError as exc:
+                raise ValueError(str(exc)) from None
+        elif name == "evidence" and text not in MODES:
+            raise ValueError(f"evidence is one of {', '.join(MODES)}")
+        else:
+            clean(text, name, max_len=LINE_MAX, required=True)
+    return value
 
 
 def _metric(name: str, value: Any) -> None:
@@ -195,7 +228,7 @@ class RelationRow(_Record):
 
 class RunRow(_Record):
     card_id: Id
-    ref: Annotated[str, Field(pattern=r"^(mlflow:[A-Za-z0-9_-]{1,64}|dvclive:/.{0,4000})$")]
+    ref: Annotated[str, Field(pattern=r"^(mlflow:[A-Za-z0-9_-]{1,64}|dvclive:.{1,4000})$")]
     author: Name
     at: Time
     name: Annotated[str, _text(LINE_MAX)] = ""
@@ -203,6 +236,8 @@ class RunRow(_Record):
     url: Annotated[str, _text(LINE_MAX)] = ""
     seen: Annotated[str, _json_object(_metric)] = "{}"
     synced_at: Time | None = None
+    pinned: bool = False
+    detail: Annotated[str, AfterValidator(_run_detail)] = "{}"
 
 
 class BoardRecord(_Record):
@@ -214,6 +249,7 @@ class BoardRecord(_Record):
     phases: list[PhaseRow] = []
     relations: list[RelationRow] = []
     runs: list[RunRow] = []
+    settings: Annotated[dict[str, str], AfterValidator(_settings)] = {}
 
 
 class Export(_Record):

@@ -18,7 +18,8 @@ from textual.screen import Screen
 
 from tkanban.core.board import reads as q
 from tkanban.core.errors import TkanbanError
-from tkanban.core.model.criteria import evaluate, parse_criteria, suggests_validated
+from tkanban.core.model.criteria import parse_criteria
+from tkanban.core.model.evidence import all_met
 from tkanban.core.model.records import CardInfo, LaneInfo, Related
 from tkanban.core.model.text import visible
 from tkanban.core.model.timebox import countdown
@@ -285,10 +286,12 @@ class Flows:
             if move_to is not None:
                 result = await self.control.write(ops.move_card, card.id, move_to.slug,
                                                   author=self.user, outcome=values["outcome"],
-                                                  conclusion=values["conclusion"])
+                                                  conclusion=values["conclusion"],
+                                                  reason=values["reason"])
             else:
                 result = await self.control.write(ops.set_outcome, card.id, values["outcome"],
-                                                  values["conclusion"], author=self.user)
+                                                  values["conclusion"], author=self.user,
+                                                  reason=values["reason"])
             before, after = CardState.of(card), CardState.of(result)
             what = f"outcome of #{card.id}" + (f" and move to {result.lane}" if move_to else "")
             self._record(what, card.id, result,
@@ -299,12 +302,12 @@ class Flows:
 
         async def suggest() -> None:
             detail = await self.control.call(q.get_card, card.id)
-            statuses = evaluate(detail.criteria, detail.latest_metrics)
+            verdicts = detail.verdicts()
             reason = ("A hypothesis enters Done with its outcome. Disproving it counts as "
                       "learning too." if move_to else "")
             self.app.push_screen(OutcomeForm(
                 save, card=card, reason=reason,
-                suggested="validated" if suggests_validated(statuses) else None))
+                suggested="validated" if all_met(verdicts) else None, verdicts=verdicts))
 
         self.app.run_worker(suggest(), group="forms")
 

@@ -13,9 +13,10 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tkanban.core.model.criteria import suggests_validated
+from tkanban.core.model.evidence import AGAINST, MODE_WORDS, against, all_met, sparkline
 from tkanban.core.model.records import CardDetail, Related
 from tkanban.core.model.timebox import countdown, finished, format_duration, local_time, urgency
+from tkanban.core.runs.compare import compare_params
 from tkanban.tui.actions import CARD, bindings
 from tkanban.tui.messages import (
     AddLogEntry,
@@ -101,20 +102,27 @@ def card_content(detail: CardDetail, now: float) -> Content:
             state = Content.styled(countdown(left),
                                    BOX_STYLES[urgency(left, card.timebox_seconds)])
         fact("time box", Content(format_duration(card.timebox_seconds) + ", ") + state)
+    verdicts = detail.verdicts() if card.kind == "hypothesis" else []
     if card.outcome:
         fact("outcome", Content.styled(OUTCOME_MARK[card.outcome], "bold")
              + (literal(" — " + card.conclusion) if card.conclusion else Content("")))
+        if against(card.outcome, verdicts):
+            fact("", Content.styled(AGAINST, "$warning bold"))
     if card.kind == "hypothesis":
-        parts += [Content(""), _heading("Exit criteria")]
-        statuses = detail.criteria_status()
-        if not statuses:
+        parts += [Content(""), _heading(f"Exit criteria (judged on the {MODE_WORDS[detail.mode]})")]
+        if not verdicts:
             parts.append(Content.styled("none yet: press e to add some", "$text-muted"))
-        for status in statuses:
+        trends = {name: points for run in detail.runs
+                  for name, points in run.detail.history.items()}
+        for verdict in verdicts:
             mark = {True: ("✓ met", "$success"), False: ("✗ not met", "$error"),
-                    None: ("· not measured", "$text-muted")}[status.met]
-            latest = "" if status.value is None else f" (latest {status.value:g})"
-            parts.append(literal(f"  {status.criterion}{latest}  ") + Content.styled(*mark))
-        if suggests_validated(statuses) and not card.outcome:
+                    None: ("· not measured", "$text-muted")}[verdict.met]
+            where = "" if verdict.point is None else (
+                f" ({verdict.point.value:g}, {verdict.point.where()})")
+            trend = sparkline(trends.get(verdict.criterion.metric, []))
+            parts.append(literal(f"  {verdict.criterion}{where}  ") + Content.styled(*mark)
+                         + (Content.styled(f"  {trend}", "$accent") if trend else Content("")))
+        if all_met(verdicts) and not card.outcome:
             parts.append(Content.styled("  every criterion is met: record it as validated (o)",
                                         "$success bold"))
     if detail.chain:
@@ -137,14 +145,23 @@ def _shown_where(url: str) -> str:
 
 
 def runs_content(detail: CardDetail) -> Content:
-    """Each linked run: its status, its latest metrics against the criteria, its link."""
+    """Each linked run: its status, its metrics against the criteria, its time, commit and
+    link; then the params that differ between the runs, side by side."""
     targets = {c.metric: c for c in detail.criteria}
     parts = [_heading(f"Runs ({len(detail.runs)})")]
     for run in detail.runs:
         status = run.status.lower() or "not synced yet"
+        facts = [run.ref.split(":", 1)[0]]
+        if run.detail.seconds is not None:
+            facts.append(format_duration(run.detail.seconds) if run.detail.seconds >= 60
+                         else f"{run.detail.seconds:.0f}s")
+        if run.detail.commit:
+            facts.append(f"commit {run.detail.commit[:10]}")
         parts.append(Content("  ") + literal(run.name or run.ref, "bold") + Content("  ")
                      + Content.styled(status, RUN_STATUS.get(status, "$text-muted"))
-                     + Content.styled(f"  {run.ref.split(':', 1)[0]}", "$text-muted"))
+                     + (Content.styled("  📌 pinned", "$accent bold") if run.pinned
+                        else Content(""))
+                     + literal("  " + "  ".join(facts), "$text-muted"))
         numbers = []
         for name, value in run.metrics.items():
             criterion = targets.get(name)
@@ -157,6 +174,10 @@ def runs_content(detail: CardDetail) -> Content:
         if run.url:
             parts.append(Content("    ") + literal(_shown_where(run.url),
                                                     "$text-muted underline"))
+    table = compare_params(detail.runs)
+    if table:
+        parts += [Content(""), _heading("Params that differ")]
+        parts += [literal("  " + line) for line in table]
     return Content("\n").join(parts)
 
 
