@@ -40,8 +40,8 @@ def new_run(server: MlflowServer, name: str, metrics: dict[str, float],
     if commit:
         tags["mlflow.source.git.commit"] = commit
     run = client.create_run(experiment_id, run_name=name, tags=tags)
-    for key, value in (params or {}).items():
-        client.log_param(run.info.run_id, key, value)
+    for name, text in (params or {}).items():
+        client.log_param(run.info.run_id, name, text)
     for key, values in (steps or {}).items():
         for step, value in enumerate(values):
             client.log_metric(run.info.run_id, key, value, step=step)
