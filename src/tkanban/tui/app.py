@@ -48,6 +48,10 @@ STOP_WAIT = 5.0
 """Seconds a signal to stop waits for the changes on screen to reach the file."""
 
 
+VERDICTS_AFTER = 0.3
+"""Seconds after the board opens before its cards' verdict marks are read."""
+
+
 class TkanbanApp(App[None]):
     """The board of one board file, for one user."""
 
@@ -81,6 +85,8 @@ class TkanbanApp(App[None]):
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.syncer = Syncer(self, sync_interval, tracking_uri)
+        self._verdicts: bool | None = None
+        """Whether the verdict marks are being read (None: no), and read again after."""
         self.flows = Flows(self, self.control, self.syncer)
         self.rings = Rings(self)
         if self.config.keys:
@@ -140,6 +146,7 @@ class TkanbanApp(App[None]):
 
         self.store.watch(wake)
         self.run_worker(self.syncer.start(), group="sync")
+        self.set_timer(VERDICTS_AFTER, self.refresh_verdicts)  # the first frames come first
         # after the first frame has had time to reach the terminal: loading modules holds
         # the interpreter, and the thread that writes frames out would wait behind it
         self.set_timer(SETTLE_AFTER, self._settle)
@@ -299,8 +306,39 @@ class TkanbanApp(App[None]):
         await asyncio.wait({drawn}, timeout=1.0)  # a slow frame must not hold the write back
         await asyncio.sleep(FRAME_FLUSH)
 
+    def refresh_verdicts(self) -> None:
+        """Read each hypothesis's verdict mark in the background; redraw the lanes if one
+        changed (a run synced, a run unlinked, a metric logged, an outcome recorded)."""
+        if self._verdicts is not None:  # one read at a time; the latest change read after
+            self._verdicts = True
+            return
+        self._verdicts = False
+
+        async def work() -> None:
+            try:
+                while True:
+                    try:
+                        found = await self.control.call(q.verdict_marks, self.control.board,
+                                                        quiet=True)
+                    except TkanbanError:
+                        return
+                    cache = self.board_screen.render_cache
+                    if found != cache.verdicts:
+                        cache.verdicts = found
+                        for lane in self.board_screen.lanes:
+                            lane.view.refresh()
+                    if not self._verdicts:
+                        return
+                    self._verdicts = False
+            finally:
+                self._verdicts = None
+
+        self.run_worker(work(), group="verdicts")
+
     async def board_read(self) -> None:
-        """After a reload: the bar's phase and mentions, and every open card pane."""
+        """After a reload: the bar's phase and mentions, every open card pane, the verdict
+        marks."""
+        self.refresh_verdicts()
         control = self.control
         self.board_screen.phase = control.phase
         self.board_screen.status.mentions = control.unread_mentions

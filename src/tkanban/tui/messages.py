@@ -70,6 +70,14 @@ class RecordOutcome(Request):
 
 
 @dataclass
+class CloseCard(Request):
+    """Close ``card`` into Done in one move: a hypothesis with its outcome, a task once the
+    user says yes."""
+
+    card: CardInfo
+
+
+@dataclass
 class ToggleBlock(Request):
     """Block ``card`` (asking why), or unblock it if it is blocked."""
 

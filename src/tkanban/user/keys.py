@@ -50,7 +50,7 @@ GROUPS = {
     "reorder": ("shift+↑ shift+↓ / K J", "move the card up / down (priority)"),
     "undo": ("u U / ctrl+z ctrl+y", "undo your latest change / redo it"),
     "write": ("e / a / t", "edit it / add a research-log entry / time box"),
-    "state": ("o / b", "record the outcome / block or unblock the card"),
+    "state": ("o / D / b", "record the outcome / close into Done / block or unblock the card"),
     "relate": ("c / enter / d", "relate the card; in its pane open / remove one"),
     "archive": ("x / A", "archive the card (asks first) / archived cards"),
 }
@@ -90,6 +90,8 @@ ACTIONS: tuple[Action, ...] = (
             PALETTE, footer=True, group="write"),
     _action("outcome", "o", "o", "record the outcome", "outcome", BOARD, CARD, PALETTE,
             footer=True, group="state"),
+    _action("close", "D", "D", "close into Done in one move (a hypothesis with its outcome)",
+            "close_card", BOARD, CARD, PALETTE, footer=True, group="state"),
     _action("block", "b", "b", "block the card, saying why (or unblock it)", "block", BOARD,
             CARD, PALETTE, footer=True, group="state"),
     _action("relate", "c", "c", "relate the card: blocks, follows, duplicates…", "relate",

@@ -29,7 +29,9 @@ def register(commands: Commands) -> None:
              "board; default 60)"),
             ("evidence", "MODE", "what a hypothesis is judged on: best (each run's final value; "
              "the default), best-step (any step of a run's history) or last (the value written "
-             "last); kept in the board")):
+             "last); kept in the board"),
+            ("project-root", "DIR", "the folder DVCLive paths are kept relative to (default: the "
+             "board file's folder; give one for a board on a server)")):
         setting = commands.add_to(config, name, what, cmd_board_setting, description=what)
         setting.add_argument("value", nargs="?", metavar=metavar)
         setting.add_argument("--clear", action="store_true", help="forget it")
@@ -75,6 +77,13 @@ def cmd_board_setting(ctx: Context, args: argparse.Namespace) -> None:
             raise ValidationError(f"evidence is one of {', '.join(MODES)}, not {args.value!r}")
         set_board_setting(ctx.store, ctx.board, name, args.value)
         out(f"board {ctx.board!r}: hypotheses are judged on the {MODE_WORDS[args.value]}")
+    elif name == "project_root":
+        from pathlib import Path
+        folder = Path(args.value).expanduser().resolve()
+        if not folder.is_dir():
+            raise ValidationError(f"no folder at {folder}")
+        set_board_setting(ctx.store, ctx.board, name, str(folder))
+        out(f"board {ctx.board!r}: DVCLive paths are kept relative to {folder}")
     elif name == "tracking_uri":
         out(f"board {ctx.board!r}: MLflow at "
              f"{set_tracking_uri(ctx.store, ctx.board, args.value)}")

@@ -17,7 +17,7 @@ from typing import Any
 
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.model.criteria import parse_criteria
-from tkanban.core.model.evidence import DEFAULT_MODE, MODES, RunDetail, judge
+from tkanban.core.model.evidence import DEFAULT_MODE, MODES, RunDetail, against, judge, mark
 from tkanban.core.model.records import (
     DEFAULT_BOARD,
     DONE,
@@ -413,6 +413,23 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
             blocks=blocks.get(cid, []), labels=tuple(labels.split()),
             **evidence(cid, criteria)))
     return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
+
+
+def verdict_marks(store: Store, board: str) -> dict[int, tuple[str, bool]]:
+    """Each live hypothesis with criteria: the compact mark of its verdicts (``acc≥0.9 ✓``,
+    ``2/3 ✓``) and whether its recorded outcome goes against them, as the board shows them."""
+    with store.reading() as conn:
+        bid = board_id(conn, board)
+        of = _evidence_of(conn, bid)
+        rows = conn.execute("SELECT id, criteria, outcome FROM card WHERE board_id = ? AND "
+                            "archived = ? AND kind = 'hypothesis' AND criteria <> ''",
+                            (bid, False)).fetchall()
+    out = {}
+    for card_id, criteria, outcome in rows:
+        verdicts = of(card_id, criteria)["verdicts"]
+        if verdicts:
+            out[card_id] = (mark(verdicts), against(outcome, verdicts))
+    return out
 
 
 def _evidence_of(conn: Sql, bid: int) -> Any:

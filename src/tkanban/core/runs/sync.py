@@ -124,10 +124,13 @@ def read_run(ref: str, uri: str | None, keep: Collection[str] = (),
 
 
 def link_run(store: Store, card_id: int, ref: str, *, author: str,
-             tracking_uri: str | None = None, deadline: float = DEADLINE) -> LinkInfo:
+             tracking_uri: str | None = None, deadline: float = DEADLINE,
+             kept: bool = False) -> LinkInfo:
     """Link the run ``ref`` (``mlflow:RUN_ID``, a run's URL, or ``dvclive:PATH``) to a card,
     once it is found: a run that does not exist, or a file that holds no metrics, is refused
-    and nothing is written. Its numbers reach the log at the next sync."""
+    and nothing is written. Its numbers reach the log at the next sync. A path is the user's
+    (relative to the working folder); ``kept``: a ref as the board keeps it (relative to
+    ``project_root``)."""
     author = clean_name(author, "user name")
     with store.reading() as conn:
         row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
@@ -136,6 +139,9 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
         raise NotFoundError(f"no card #{card_id}")
     uri = resolve_uri(store, row[0], tracking_uri)
     root = project_root(store, row[0])
+    kind, _, raw = ref.partition(":")
+    if kept and kind == "dvclive" and root is not None and not raw.startswith("/"):
+        ref = f"dvclive:{root / raw}"  # as the board kept it (undoing an unlink)
     try:
         state = read_run(ref, uri, criteria_metrics(store, [card_id]).get(card_id, ()),
                          deadline)

@@ -20,7 +20,7 @@ from tkanban.core.board import reads as q
 from tkanban.core.errors import TkanbanError
 from tkanban.core.model.criteria import parse_criteria
 from tkanban.core.model.evidence import all_met
-from tkanban.core.model.records import CardInfo, LaneInfo, Related
+from tkanban.core.model.records import DONE, CardInfo, LaneInfo, Related
 from tkanban.core.model.text import visible
 from tkanban.core.model.timebox import countdown
 from tkanban.core.storage.base import Store
@@ -111,6 +111,10 @@ class Flows:
     @answer.register
     def _outcome(self, request: msg.RecordOutcome) -> None:
         self.outcome_form(request.card)
+
+    @answer.register
+    def _close(self, request: msg.CloseCard) -> None:
+        self.close_card(request.card)
 
     @answer.register
     def _block(self, request: msg.ToggleBlock) -> None:
@@ -310,6 +314,44 @@ class Flows:
                 suggested="validated" if all_met(verdicts) else None, verdicts=verdicts))
 
         self.app.run_worker(suggest(), group="forms")
+
+    def close_card(self, card: CardInfo) -> None:
+        """``D``: into Done in one move from any lane, the lanes between skipped (a hypothesis
+        that stops where it ends): a hypothesis through the outcome form, a task once the user
+        says yes."""
+        if not self.writable():
+            return
+        if card.lane_slug == DONE:
+            self.app.notify(f"#{card.id} is in Done already", severity="warning")
+            return
+        snapshot = self.control.view.snapshot
+        done = next((lane.lane for lane in snapshot.lanes if lane.lane.slug == DONE), None) \
+            if snapshot is not None else None
+        if done is None:
+            return
+        if card.kind == "hypothesis":
+            self.outcome_form(card, move_to=done)
+            return
+        with IMPORTING:
+            from tkanban.core.board import cards as ops
+            from tkanban.core.board.undo import CardState, put_card
+            from tkanban.tui.screens.confirm import ConfirmDialog
+        user, before = self.user, CardState.of(card)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._at_once(
+                    f"close #{card.id} into Done", card.id,
+                    lambda store: ops.move_card(store, card.id, DONE, author=user),
+                    lambda store, v: put_card(store, card.id, before, author=user,
+                                              expected_version=v),
+                    lambda store, v: ops.move_card(store, card.id, DONE, author=user,
+                                                   expected_version=v),
+                    f"#{card.id} closed into Done")
+
+        question = Content("Close ") + Content.styled(f"#{card.id} ", "bold") + literal(
+            card.title, "bold") + Content(f"?\nIt goes from {card.lane} straight to Done.")
+        self.app.push_screen(ConfirmDialog(question), answered)
 
     def confirm_archive(self, card: CardInfo) -> None:
         if not self.writable():
@@ -592,7 +634,7 @@ class Flows:
 
         def link(ref: str) -> Step:
             return lambda store, v: link_run(store, card.id, ref, author=user,
-                                             tracking_uri=uri)
+                                             tracking_uri=uri, kept=True)
 
         def unlink(ref: str) -> Step:
             return lambda store, v: unlink_run(store, card.id, ref, author=user)

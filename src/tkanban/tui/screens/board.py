@@ -23,6 +23,7 @@ from tkanban.tui.actions import BOARD, bindings
 from tkanban.tui.messages import (
     AddLogEntry,
     ArchiveCard,
+    CloseCard,
     EditCard,
     EndPhase,
     FindMentions,
@@ -233,6 +234,9 @@ class BoardScreen(Screen[None], SharedActions):
 
     def action_outcome(self) -> None:
         self._with_card(RecordOutcome)
+
+    def action_close_card(self) -> None:
+        self._with_card(CloseCard)
 
     def action_block(self) -> None:
         self._with_card(ToggleBlock)

@@ -20,6 +20,7 @@ from tkanban.core.runs.compare import compare_params
 from tkanban.tui.actions import CARD, bindings
 from tkanban.tui.messages import (
     AddLogEntry,
+    CloseCard,
     EditCard,
     LinkRun,
     OpenCardId,
@@ -300,6 +301,9 @@ class CardScreen(Screen[None], SharedActions):
 
     def action_outcome(self) -> None:
         self.post_message(RecordOutcome(self.detail.card))
+
+    def action_close_card(self) -> None:
+        self.post_message(CloseCard(self.detail.card))
 
     def action_block(self) -> None:
         self.post_message(ToggleBlock(self.detail.card))

@@ -56,6 +56,9 @@ class RenderCache:
         self.titles: LRUCache[tuple[str, int], list[Text]] = LRUCache(size)
         self.met: set[int] = set()
         """Cards whose every exit criterion a synced run has met while the board is open."""
+        self.verdicts: dict[int, tuple[str, bool]] = {}
+        """Each hypothesis's criteria mark, and whether its outcome goes against its
+        evidence (``reads.verdict_marks``)."""
         self._keys: dict[int, tuple[int, set[tuple]]] = {}
         """Each card's latest version, and the keys it is cached under."""
 
@@ -266,7 +269,8 @@ class LaneView(ScrollView, can_focus=False):
         met = card.id in self.cache.met and not card.outcome
         ticking = card.deadline is not None and card.clock_stop is None
         key = (card.id, card.version, card.log_count, card.waiting_on, met, width, is_cursor,
-               self.active, int(self.now // 60) if ticking else None)
+               self.active, int(self.now // 60) if ticking else None,
+               self.cache.verdicts.get(card.id))
         cached = self.cache.card(card.id, card.version, key)
         if cached is None:
             cached = self._render_card(card, width, is_cursor)
@@ -289,6 +293,10 @@ class LaneView(ScrollView, can_focus=False):
                                                                    partial=True))
         if card.waiting_on:  # its blockers are not in Done yet
             marks.append("⧖ ", style=self.get_component_rich_style("lane-view--waiting",
+                                                                   partial=True))
+        verdict_mark, against = self.cache.verdicts.get(card.id, ("", False))
+        if against:  # its outcome says the opposite of its evidence
+            marks.append("⚠ ", style=self.get_component_rich_style("lane-view--waiting",
                                                                    partial=True))
         top = marks.copy()
         top.append(f"#{card.id} ", style=meta)
@@ -321,6 +329,14 @@ class LaneView(ScrollView, can_focus=False):
         title_lines = self._title_lines(card.title, inner)
         people = Text(f"@{card.assignee}" if card.assignee else "", style=meta)
         logs = Text(f"✎ {card.log_count}", style=meta)
+        if verdict_mark:  # the criteria's state: acc≥0.9 ✓, 2/3 ✗
+            name = ("lane-view--validated" if verdict_mark.endswith("✓") else
+                    "lane-view--invalidated" if verdict_mark.endswith("✗") else "lane-view--meta")
+            shown = Text(verdict_mark, style=self.get_component_rich_style(name, partial=True))
+            people_room = min(people.cell_len, 8) + 1 if people.cell_len else 0
+            if shown.cell_len > inner - logs.cell_len - 2 - people_room:
+                shown = Text(verdict_mark.rsplit(" ", 1)[-1], style=shown.style)  # the sign
+            logs = shown + Text("  ") + logs
         if card.labels:
             label = self.get_component_rich_style("lane-view--label", partial=True)
             people.append(" " if people.cell_len else "")
