@@ -262,5 +262,5 @@ def sparkline(points: Sequence[tuple[int, float]], width: int = 16) -> str:
 
 AGAINST = "⚠ outcome against evidence"
 """What a card, its pane and the retro say of an outcome its evidence does not bear out."""
-MODE_WORDS = {"best": "best value of its runs", "best-step": "best step of its runs",
-              "last": "last value written"}
+MODE_WORDS = {"best": "best value (each run's final one)", "best-step": "best step of any run",
+              "last": "value written last"}
