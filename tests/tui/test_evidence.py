@@ -5,6 +5,8 @@ the card's runs."""
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +136,27 @@ async def test_the_pane_compares_runs_and_names_the_best(
         header = next(line for line in lines if "depth" in line and "commit" in line)
         assert "lr" not in header
         assert any("deep" in line and "8" in line for line in lines)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_g_pins_a_run_and_the_card_is_judged_on_it_alone(
+        store: Store, tmp_path: Path, size: tuple[int, int]) -> None:
+    card = ops.add_card(store, "main", "Pinned", author="ann", kind="hypothesis",
+                        criteria="acc >= 0.9", lane="test-hypothesis").id
+    for name, acc in (("strong", 0.95), ("weak", 0.8)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"acc": acc}))
+        link_run(store, card, f"dvclive:{tmp_path / name}.json", author="ann")
+    sync(store, "main")
+    async with board(store, size) as (app, pilot):
+        await press(app, pilot, "l")
+        await until(app, pilot, lambda: "acc≥0.9 ✓" in screen_text(app))
+        await press(app, pilot, "g")
+        weak = next(link.ref for link in q.get_card(store, card).runs if "weak" in link.ref)
+        app.screen.query_one("#action").value = "pin " + weak  # type: ignore[attr-defined]
+        await press(app, pilot, "ctrl+s")
+        verdict = q.get_card(store, card).verdicts()[0]
+        assert (verdict.met, verdict.value, verdict.point.ref) == (False, 0.8, weak)
+        await until(app, pilot, lambda: "acc≥0.9 ✗" in screen_text(app))
+        assert "acc≥0.9 ✗" in screen_text(app)
+        await press(app, pilot, "u")  # unpinned again
+        assert q.get_card(store, card).verdicts()[0].met is True

@@ -628,7 +628,7 @@ class Flows:
             return
         with IMPORTING:
             from tkanban.core.runs.links import links_of
-            from tkanban.core.runs.sync import link_run, unlink_run
+            from tkanban.core.runs.sync import link_run, pin_run, unlink_run
             from tkanban.tui.forms.link import LinkForm
         user, uri = self.user, self.syncer.tracking_uri
 
@@ -640,6 +640,17 @@ class Flows:
             return lambda store, v: unlink_run(store, card.id, ref, author=user)
 
         async def save(values: dict[str, Any]) -> None:
+            if "pin" in values:
+                ref = values["pin"]
+                before = await self.control.write(pin_run, card.id, ref, author=user,
+                                                  focus_id=card.id)
+                self._record(f"{'pin' if ref else 'unpin'} a run of #{card.id}", card.id, None,
+                             lambda store, v: pin_run(store, card.id, before, author=user),
+                             lambda store, v: pin_run(store, card.id, ref, author=user))
+                self.app.notify(f"#{card.id}: judged on {ref} alone" if ref else
+                                f"#{card.id}: judged on all its evidence", timeout=4,
+                                markup=False)
+                return
             if "unlink" in values:
                 ref = values["unlink"]
                 await self.control.write(unlink_run, card.id, ref, author=user,

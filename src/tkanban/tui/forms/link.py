@@ -15,11 +15,14 @@ from tkanban.tui.render import literal
 
 LINK = "+"
 """The action's value for "link a new run" (the others are the refs of linked runs)."""
+PIN, UNPIN = "pin ", "unpin"
+"""The actions' values for judging the card on one run alone (``PIN`` + its ref), or on all
+its evidence again."""
 
 
 class LinkForm(Form):
-    """Link a run to the card (``mlflow:RUN_ID``, a run's URL, or ``dvclive:PATH``), or
-    unlink one it has."""
+    """Link a run to the card (``mlflow:RUN_ID``, a run's URL, or ``dvclive:PATH``), unlink
+    one it has, or judge the card on one of them alone (pin) or on all again."""
 
     def __init__(self, save: Save, *, card: CardInfo, runs: list[LinkInfo]) -> None:
         super().__init__(f"Runs of #{card.id} {card.title}", save)
@@ -32,6 +35,10 @@ class LinkForm(Form):
             choices = [("link a run", LINK)] + [
                 (f"unlink {run.name or run.ref} ({run.ref.split(':', 1)[0]})", run.ref)
                 for run in self.runs]
+            choices += [(f"judge on {run.name or run.ref} alone (pin)", PIN + run.ref)
+                        for run in self.runs if not run.pinned and len(self.runs) > 1]
+            if any(run.pinned for run in self.runs):
+                choices.append(("judge on all the evidence again (unpin)", UNPIN))
             yield row("Action", Select(choices, value=LINK, allow_blank=False, id="action",
                                        compact=True))
         yield row("Run", Input("", id="ref", compact=True,
@@ -48,6 +55,10 @@ class LinkForm(Form):
 
     def values(self) -> dict[str, Any]:
         action = str(self.query_one("#action", Select).value) if self.runs else LINK
+        if action == UNPIN:
+            return {"pin": None}
+        if action.startswith(PIN):
+            return {"pin": action.removeprefix(PIN)}
         if action != LINK:
             return {"unlink": action}
         ref = self.query_one("#ref", Input).value.strip()
