@@ -56,9 +56,7 @@ def register(commands: Commands) -> None:
                      cmd_move)
     p.add_argument("id", type=card_id)
     p.add_argument("lane", help="number, slug or name")
-    p.add_argument("--outcome", choices=OUTCOMES)
-    p.add_argument("--note", default="", help="one-line conclusion for the outcome")
-    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence")
+    outcome_arguments(p, "needed for a hypothesis entering Done")
     p.add_argument("--position", type=number, help="place in the lane, 1 = top")
 
     p = commands.add("close", "close a card into Done in one move, from any lane (a hypothesis "
@@ -67,9 +65,7 @@ def register(commands: Commands) -> None:
                      "improve\") goes straight to Done: the lanes it skips get no time in the "
                      "retro. An outcome against the card's evidence needs --reason.")
     p.add_argument("id", type=card_id)
-    p.add_argument("--outcome", choices=OUTCOMES, help="required for a hypothesis")
-    p.add_argument("--note", default="", help="one-line conclusion for the outcome")
-    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence")
+    outcome_arguments(p, "required for a hypothesis")
 
     p = commands.add("log", "append to a card's research log", cmd_log,
                      epilog="With no TEXT (and no --metric), the entry is read from standard "
@@ -124,6 +120,14 @@ def register(commands: Commands) -> None:
     p.add_argument("id", type=card_id)
     p.add_argument("outcome", choices=OUTCOMES)
     p.add_argument("--note", default="", help="one-line conclusion")
+    p.add_argument("--reason", help="why, when the outcome goes against the card's evidence "
+                   "(validated with a criterion not met, invalidated with all met)")
+
+
+def outcome_arguments(p: argparse.ArgumentParser, when: str) -> None:
+    """``--outcome``, ``--note`` and ``--reason``, as ``move`` and ``close`` take them."""
+    p.add_argument("--outcome", choices=OUTCOMES, help=when)
+    p.add_argument("--note", default="", help="one-line conclusion for the outcome")
     p.add_argument("--reason", help="why, when the outcome goes against the card's evidence "
                    "(validated with a criterion not met, invalidated with all met)")
 
