@@ -7,10 +7,20 @@ import argparse
 
 from tkanban import __version__
 from tkanban.cli.arguments import PROG, seconds
-from tkanban.cli.commands import board, cards, events, files, relations, runs, serve, settings
+from tkanban.cli.commands import (
+    agents,
+    board,
+    cards,
+    events,
+    files,
+    relations,
+    runs,
+    serve,
+    settings,
+)
 from tkanban.cli.registry import Commands
 
-MODULES = (cards, relations, runs, files, events, board, serve, settings)
+MODULES = (cards, relations, runs, files, events, board, serve, agents, settings)
 """The command modules, in the order ``--help`` lists their commands."""
 
 

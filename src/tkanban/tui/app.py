@@ -85,6 +85,8 @@ class TkanbanApp(App[None]):
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.syncer = Syncer(self, sync_interval, tracking_uri)
+        self._marked: dict[int, tuple[int, int]] = {}
+        """The version and log count of each card when its verdict mark was read."""
         self._verdicts: bool | None = None
         """Whether the verdict marks are being read (None: no), and read again after."""
         self.flows = Flows(self, self.control, self.syncer)
@@ -317,14 +319,27 @@ class TkanbanApp(App[None]):
         async def work() -> None:
             try:
                 while True:
+                    snapshot = self.board_screen.snapshot
+                    shown = {} if snapshot is None else {
+                        c.id: (c.version, c.log_count) for lane in snapshot.lanes
+                        for c in lane.cards if c.kind == "hypothesis" and c.criteria}
+                    # a card's verdict changes only with the card: its log (runs synced,
+                    # linked, pinned, metrics typed) or its outcome and criteria
+                    changed = [i for i, seen in shown.items() if self._marked.get(i) != seen]
                     try:
                         found = await self.control.call(q.verdict_marks, self.control.board,
-                                                        quiet=True)
+                                                        changed, quiet=True)
                     except TkanbanError:
                         return
                     cache = self.board_screen.render_cache
-                    if found != cache.verdicts:
-                        cache.verdicts = found
+                    marks = {i: m for i, m in cache.verdicts.items() if i in shown}
+                    marks.update({i: found[i] for i in changed if i in found})
+                    for i in changed:
+                        if i not in found:
+                            marks.pop(i, None)
+                    self._marked = {i: shown[i] for i in shown}
+                    if marks != cache.verdicts:
+                        cache.verdicts = marks
                         for lane in self.board_screen.lanes:
                             lane.view.refresh()
                     if not self._verdicts:

@@ -20,7 +20,7 @@ from tkanban.cli.commands.runs import run_lines
 from tkanban.cli.context import Context, Opens
 from tkanban.cli.output import out, out_json, warn
 from tkanban.cli.registry import Commands
-from tkanban.core.model.evidence import AGAINST, MODE_WORDS, against
+from tkanban.core.model.evidence import AGAINST, MODE_WORDS
 
 OUTCOMES = ["validated", "invalidated", "inconclusive"]
 
@@ -194,16 +194,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     detail = get_card(ctx.store, args.id)
     card, now = detail.card, ctx.now
     if args.json:
-        data = card.to_json(now)
-        verdicts = detail.verdicts()
-        data["criteria_status"] = [verdict.to_json() for verdict in verdicts]
-        data["evidence"] = detail.mode
-        data["against_evidence"] = against(card.outcome, verdicts)
-        data["runs"] = [link.to_json() for link in detail.runs]
-        data["log"] = [entry.to_json() for entry in detail.entries]
-        data["related"] = [related.to_json() for related in detail.related]
-        data["grew_out_of"] = [related.to_json() for related in detail.chain]
-        out_json(data)
+        out_json(detail.to_json(now))
         return
     lines = [f"#{card.id} {card.title}", f"  kind:     {card.kind}", f"  lane:     {card.lane}",
              f"  author:   {card.author}"]

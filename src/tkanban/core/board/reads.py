@@ -415,15 +415,19 @@ def history(store: Store, board: str = DEFAULT_BOARD) -> tuple[list[CardHistory]
     return result, [LaneRef(lane.slug, lane.name, lane.wip_limit) for lane in lanes]
 
 
-def verdict_marks(store: Store, board: str) -> dict[int, tuple[str, bool]]:
-    """Each live hypothesis with criteria: the compact mark of its verdicts (``acc≥0.9 ✓``,
-    ``2/3 ✓``) and whether its recorded outcome goes against them, as the board shows them."""
+def verdict_marks(store: Store, board: str, card_ids: Sequence[int]
+                  ) -> dict[int, tuple[str, bool]]:
+    """The cards' compact verdict marks (``acc≥0.9 ✓``, ``2/3 ✓``), and whether each one's
+    recorded outcome goes against its evidence, as the board shows them (hypotheses with
+    criteria only)."""
+    if not card_ids:
+        return {}
     with store.reading() as conn:
         bid = board_id(conn, board)
-        of = _evidence_of(conn, bid)
-        rows = conn.execute("SELECT id, criteria, outcome FROM card WHERE board_id = ? AND "
-                            "archived = ? AND kind = 'hypothesis' AND criteria <> ''",
-                            (bid, False)).fetchall()
+        of = _evidence_of(conn, bid, card_ids)
+        marks = ", ".join("?" * len(card_ids))
+        rows = conn.execute(f"SELECT id, criteria, outcome FROM card WHERE id IN ({marks}) AND "
+                            "kind = 'hypothesis' AND criteria <> ''", list(card_ids)).fetchall()
     out = {}
     for card_id, criteria, outcome in rows:
         verdicts = of(card_id, criteria)["verdicts"]
@@ -432,19 +436,24 @@ def verdict_marks(store: Store, board: str) -> dict[int, tuple[str, bool]]:
     return out
 
 
-def _evidence_of(conn: Sql, bid: int) -> Any:
-    """For the retro: a function giving a card's linked runs and its verdicts, judged by the
-    one rule the card pane and ``show`` use (``CardDetail.verdicts``)."""
+def _evidence_of(conn: Sql, bid: int, card_ids: Sequence[int] | None = None) -> Any:
+    """A function giving a card's linked runs and its verdicts, judged by the one rule the
+    card pane and ``show`` use (``CardDetail.verdicts``): for the board's cards, or those of
+    ``card_ids``."""
+    only, args = "", [bid]
+    if card_ids is not None:
+        only = f" AND c.id IN ({', '.join('?' * len(card_ids))})"
+        args += list(card_ids)
     links: dict[int, list[LinkInfo]] = {}
     for row in conn.execute(f"SELECT {', '.join('l.' + c for c in _LINK.split(', '))} FROM "
-                            "run_link l JOIN card c ON c.id = l.card_id WHERE c.board_id = ? "
-                            "ORDER BY l.at, l.ref", (bid,)):
+                            "run_link l JOIN card c ON c.id = l.card_id WHERE c.board_id = ?"
+                            f"{only} ORDER BY l.at, l.ref", args):
         links.setdefault(row[0], []).append(link_info(row))
     entries: dict[int, list[EntryInfo]] = {}
     for row in conn.execute(
             f"SELECT {', '.join('e.' + c for c in ENTRY_COLUMNS)} FROM log_entry e JOIN card c "
             "ON c.id = e.card_id WHERE c.board_id = ? AND c.criteria <> '' AND (e.kind = "
-            "'strike' OR e.metrics NOT IN ('', '{}')) ORDER BY e.id", (bid,)):
+            f"'strike' OR e.metrics NOT IN ('', '{{}}')){only} ORDER BY e.id", args):
         entries.setdefault(row[1], []).append(entry_info(row, []))
     mode = evidence_mode(conn, bid)
 

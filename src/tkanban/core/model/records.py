@@ -310,6 +310,18 @@ class CardDetail:
         return judge(self.criteria, [run.evidence() for run in self.runs],
                      self.typed_metrics(), self.mode)
 
+    def to_json(self, now: float) -> dict[str, Any]:
+        """The card, its verdicts, runs, log and ties, as ``show --json`` gives them."""
+        verdicts = self.verdicts()
+        return {**self.card.to_json(now),
+                "criteria_status": [verdict.to_json() for verdict in verdicts],
+                "evidence": self.mode,
+                "against_evidence": against(self.card.outcome, verdicts),
+                "runs": [link.to_json() for link in self.runs],
+                "log": [entry.to_json() for entry in self.entries],
+                "related": [related.to_json() for related in self.related],
+                "grew_out_of": [related.to_json() for related in self.chain]}
+
     @property
     def against_evidence(self) -> bool:
         """The recorded outcome says the opposite of what the evidence shows."""
