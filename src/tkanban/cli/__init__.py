@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from tkanban.cli import stopping
+from tkanban.cli import completion, stopping
 from tkanban.cli.arguments import PROG
 from tkanban.cli.context import Context, Opens
 from tkanban.cli.parser import build_parser
@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None,
     """Run the command ``argv`` names; with none, ``open_board(args)`` (the program passes
     the board's; without one, the help is printed)."""
     parser = build_parser()
+    completion.offer(parser)  # a shell asking for completions is answered, and it ends here
     args = parser.parse_args(argv)
     if args.command is None:
         if open_board is None:

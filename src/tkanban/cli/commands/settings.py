@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from tkanban.cli.completion import SHELLS
 from tkanban.cli.context import Context, Opens, settings
 from tkanban.cli.output import out, out_json
 from tkanban.cli.registry import Commands
@@ -17,6 +19,14 @@ def register(commands: Commands) -> None:
     p = commands.add("keys", "the board's keys in force (your config.toml applied)", run_keys,
                      Opens.NOTHING)
     p.add_argument("--json", action="store_true")
+
+    p = commands.add("completion", "shell completion: print the script for bash, zsh or fish",
+                     run_completion, Opens.NOTHING,
+                     epilog="bash: eval \"$(tkanban completion bash)\" in ~/.bashrc; zsh: the "
+                     "same in ~/.zshrc; fish: tkanban completion fish > "
+                     "~/.config/fish/completions/tkanban.fish. It completes commands, options, "
+                     "lanes and the boards of the file --db names.")
+    p.add_argument("shell", choices=SHELLS)
 
     p = commands.add("config", "your settings file (config.toml), and the board's own settings")
     config = commands.actions(p, "config_command")
@@ -35,6 +45,14 @@ def register(commands: Commands) -> None:
         setting = commands.add_to(config, name, what, cmd_board_setting, description=what)
         setting.add_argument("value", nargs="?", metavar=metavar)
         setting.add_argument("--clear", action="store_true", help="forget it")
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """``tkanban completion SHELL``: the script that makes the shell complete tkanban."""
+    from tkanban.cli.completion import script
+
+    sys.stdout.write(script(args.shell))
+    return 0
 
 
 def run_keys(args: argparse.Namespace) -> int:

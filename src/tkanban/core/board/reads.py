@@ -61,6 +61,12 @@ def no_board(name: str, names: Sequence[str]) -> NotFoundError:
     return NotFoundError(f"no board named {name!r} here (it holds no board yet)")
 
 
+def board_names(store: Store) -> list[str]:
+    """The boards this file or database holds, by name."""
+    with store.reading() as conn:
+        return [n for (n,) in conn.execute("SELECT name FROM board ORDER BY name")]
+
+
 def board_id(conn: Sql, name: str) -> int:
     row = conn.execute("SELECT id FROM board WHERE name = ?", (name,)).fetchone()
     if row is None:
