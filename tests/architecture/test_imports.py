@@ -34,7 +34,8 @@ BEFORE_THE_APP = {"tkanban.tui.launch"}
 
 
 HEAVY = ("textual", "sqlalchemy", "sqlmodel", "pydantic", "psycopg", "mlflow", "http.client",
-         "urllib.request", "tkanban.core.net", "tkanban.core.runs", "tkanban.tui")
+         "urllib.request", "tkanban.core.net", "tkanban.core.runs", "tkanban.tui", "mcp",
+         "tkanban.agents", "argcomplete")
 
 
 def imports(known: dict[str, Path], typing: bool = False) -> dict[str, set[str]]:

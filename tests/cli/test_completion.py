@@ -1,5 +1,6 @@
-"""Shell completion: the installed command's bash script, driven through bash's own completion
-function as a TAB would; the zsh and fish scripts as each shell loads them."""
+"""Shell completion and the manual page: the installed command's bash script, driven through
+bash's own completion function as a TAB would; the zsh and fish scripts; `tkanban man` as man
+shows it."""
 
 from __future__ import annotations
 
@@ -63,3 +64,14 @@ def test_fish_loads_the_script(tmp_path: Path) -> None:
     script = tmp_path / "tkanban.fish"
     script.write_text(ok(run_cli("completion", "fish")))
     assert subprocess.run(["fish", "-n", str(script)], capture_output=True).returncode == 0
+
+
+def test_the_manual_page_is_made_from_the_parser() -> None:
+    page = ok(run_cli("man"))
+    assert page.startswith('.TH TKANBAN "1"')
+    for command in ("move", "close", "pin", "mcp", "completion"):
+        assert f"tkanban {command}" in page.replace("\\-", "-")
+    if shutil.which("man"):
+        shown = subprocess.run(["man", "-l", "-"], input=page, capture_output=True, text=True,
+                               env={**os.environ, "MANWIDTH": "80"}).stdout
+        assert "tkanban - a keyboard-driven Kanban board" in shown
