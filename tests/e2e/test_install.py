@@ -41,9 +41,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run(tools / "bin" / "python", "-m", "build", "--outdir", dist, ROOT)  # sdist, then wheel
     (wheel,) = dist.glob("tkanban-*.whl")
     assert len(list(dist.glob("tkanban-*.tar.gz"))) == 1
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TKANBAN_", "PIP"))},
-           "PIPX_HOME": str(where / "pipx"), "PIPX_BIN_DIR": str(where / "bin"),
-           "PIP_FIND_LINKS": os.environ.get("PIP_FIND_LINKS", "")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TKANBAN_")},
+           "PIPX_HOME": str(where / "pipx"), "PIPX_BIN_DIR": str(where / "bin")}
     run(tools / "bin" / "pipx", "install", f"{wheel}[mcp]", env=env, cwd=where)
     return where / "bin" / "tkanban"
 

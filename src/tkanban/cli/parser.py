@@ -4,6 +4,7 @@ the module that defines it (``commands/*``, each with its ``register``)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from tkanban import __version__
 from tkanban.cli.arguments import PROG, seconds
@@ -18,6 +19,8 @@ from tkanban.cli.commands import (
     serve,
     settings,
 )
+from tkanban.cli.context import Opens
+from tkanban.cli.output import usage_error
 from tkanban.cli.registry import Commands
 
 MODULES = (cards, relations, runs, files, events, board, serve, agents, settings)
@@ -68,4 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
                                               title="commands"), common)
     for module in MODULES:
         module.register(commands)
+    commands.add("man", "print the manual page (roff; needs tkanban[man])", run_man,
+                 Opens.NOTHING,
+                 epilog="tkanban man > ~/.local/share/man/man1/tkanban.1 && man tkanban")
     return parser
+
+
+def run_man(args: argparse.Namespace) -> int:
+    """``tkanban man``: the manual page, made from the parser (``argparse-manpage``)."""
+    try:
+        from argparse_manpage.manpage import Manpage
+    except ImportError:
+        return usage_error("the manual page needs argparse-manpage: pip install 'tkanban[man]'")
+    page = Manpage(build_parser(), _data={
+        "project_name": "tkanban", "version": __version__, "manual_section": "1",
+        "manual_title": "tkanban manual",
+        "description": "a keyboard-driven Kanban board for machine-learning teams"})
+    sys.stdout.write(str(page))
+    return 0
+

@@ -28,10 +28,6 @@ def register(commands: Commands) -> None:
                      "lanes and the boards of the file --db names.")
     p.add_argument("shell", choices=SHELLS)
 
-    commands.add("man", "print the manual page (roff; needs tkanban[man])", run_man,
-                 Opens.NOTHING,
-                 epilog="tkanban man > ~/.local/share/man/man1/tkanban.1 && man tkanban")
-
     p = commands.add("config", "your settings file (config.toml), and the board's own settings")
     config = commands.actions(p, "config_command")
     commands.add_to(config, "path", "print where config.toml is read from", run_config,
@@ -56,24 +52,6 @@ def run_completion(args: argparse.Namespace) -> int:
     from tkanban.cli.completion import script
 
     sys.stdout.write(script(args.shell))
-    return 0
-
-
-def run_man(args: argparse.Namespace) -> int:
-    """``tkanban man``: the manual page, made from the parser (``argparse-manpage``)."""
-    from tkanban import __version__
-    from tkanban.cli.output import usage_error
-    from tkanban.cli.parser import build_parser
-
-    try:
-        from argparse_manpage.manpage import Manpage
-    except ImportError:
-        return usage_error("the manual page needs argparse-manpage: pip install 'tkanban[man]'")
-    page = Manpage(build_parser(), _data={
-        "project_name": "tkanban", "version": __version__, "manual_section": "1",
-        "manual_title": "tkanban manual",
-        "description": "a keyboard-driven Kanban board for machine-learning teams"})
-    sys.stdout.write(str(page))
     return 0
 
 
