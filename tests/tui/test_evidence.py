@@ -160,3 +160,24 @@ async def test_g_pins_a_run_and_the_card_is_judged_on_it_alone(
         assert "acc≥0.9 ✗" in screen_text(app)
         await press(app, pilot, "u")  # unpinned again
         assert q.get_card(store, card).verdicts()[0].met is True
+
+
+async def test_the_marks_follow_a_new_weighing_of_the_evidence(store: Store,
+                                                               tmp_path: Path) -> None:
+    from tkanban.core.board.settings import set_board_setting
+
+    folder = tmp_path / "run"
+    (folder / "plots" / "metrics").mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({"acc": 0.85}))
+    (folder / "plots" / "metrics" / "acc.tsv").write_text("step\tacc\n0\t0.8\n1\t0.95\n2\t0.85\n")
+    card = ops.add_card(store, "main", "Early stop", author="ann", kind="hypothesis",
+                        criteria="acc >= 0.9", lane="test-hypothesis").id
+    link_run(store, card, f"dvclive:{folder}", author="ann")
+    sync(store, "main")
+    async with board(store, (120, 35)) as (app, pilot):
+        await until(app, pilot, lambda: "acc≥0.9 ✗" in screen_text(app))
+        assert "acc≥0.9 ✗" in screen_text(app)
+        set_board_setting(store, "main", "evidence", "best-step")  # a teammate's config
+        await press(app, pilot, "r")
+        await until(app, pilot, lambda: "acc≥0.9 ✓" in screen_text(app))
+        assert "acc≥0.9 ✓" in screen_text(app)

@@ -85,6 +85,7 @@ class TkanbanApp(App[None]):
         self.board_screen = BoardScreen(StatusBar(user, self.mode))
         self.control = BoardController(store, board, user, self.clock, self.board_screen, self)
         self.syncer = Syncer(self, sync_interval, tracking_uri)
+        self._marks_mode: str | None = None
         self._marked: dict[int, tuple[int, int]] = {}
         """The version and log count of each card when its verdict mark was read."""
         self._verdicts: bool | None = None
@@ -319,6 +320,13 @@ class TkanbanApp(App[None]):
         async def work() -> None:
             try:
                 while True:
+                    try:  # another weighing of the evidence changes every card's verdict
+                        mode = await self.control.call(q.board_setting, self.control.board,
+                                                       "evidence", quiet=True)
+                    except TkanbanError:
+                        return
+                    if mode != self._marks_mode:
+                        self._marked, self._marks_mode = {}, mode
                     snapshot = self.board_screen.snapshot
                     shown = {} if snapshot is None else {
                         c.id: (c.version, c.log_count) for lane in snapshot.lanes
