@@ -192,7 +192,8 @@ def test_moved_keys_in_a_real_terminal(db_path: Path, isolated_home: Path) -> No
     run_cli("add", "second", db=db_path)
     term = Terminal([*tkanban_exe(), "--db", str(db_path)], 120, 35, terminal_env())
     try:
-        term.wait_for(lambda s: "second" in s and "line 4" in s and "move-rigth" in s)
+        term.wait_for(lambda s: "second" in s and "line 4" in s and "move-rigth" in s,
+                      timeout=30)
         term.keys("L", "j")  # the old keys: nothing moves, focus stays
         term.keys("C-n", "C-l")
         term.wait_for(lambda s: "1 " in s)

@@ -48,6 +48,9 @@ STOP_WAIT = 5.0
 """Seconds a signal to stop waits for the changes on screen to reach the file."""
 
 
+NOTICE_SECONDS = 20
+"""How long the notices of the board's start (a config.toml it could not use, …) stay: long
+enough to read on a slow start, where a toast's time runs from before the first frame."""
 VERDICTS_AFTER = 0.3
 """Seconds after the board opens before its cards' verdict marks are read."""
 
@@ -132,7 +135,7 @@ class TkanbanApp(App[None]):
             self.notify(f"{plural(count, 'card')} {'is' if count == 1 else 'are'} past "
                         f"{'its' if count == 1 else 'their'} time box", severity="warning")
         for notice in self.notices:
-            self.notify(visible(notice), markup=False, timeout=8)
+            self.notify(visible(notice), markup=False, timeout=NOTICE_SECONDS)
         if self.own_process:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -56,6 +56,17 @@ def _normal(keys: str) -> str:
     return ",".join(part.strip() for part in keys.split(",") if part.strip())
 
 
+def shown_path(path: Path | None) -> str:
+    """A path as a notice shows it: under the home folder as ``~/…`` (a toast has little
+    room, and the line number after it must stay in view)."""
+    if path is None:
+        return ""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
 def load_config(path: Path | None = None) -> Config:
     """The settings in ``path`` (the user's ``config.toml`` by default); a missing file is
     the defaults, without a problem."""
@@ -63,25 +74,26 @@ def load_config(path: Path | None = None) -> Config:
 
     path = path or config_path()
     config = Config(path=path)
+    shown = shown_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return config
     except (OSError, UnicodeDecodeError) as exc:
-        config.problems.append(f"{path}: cannot be read ({exc}); using the defaults")
+        config.problems.append(f"{shown}: cannot be read ({exc}); using the defaults")
         return config
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        config.problems.append(f"{path}: not valid TOML ({exc}); using the defaults")
+        config.problems.append(f"{shown}: not valid TOML ({exc}); using the defaults")
         return config
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
-        config.problems.append(f"{path}: nested too deeply to read; using the defaults")
+        config.problems.append(f"{shown}: nested too deeply to read; using the defaults")
         return config
 
     def problem(key: str, message: str) -> None:
         line = _line_of(text, key)
-        where = f"{path} line {line}" if line else str(path)
+        where = f"{shown} line {line}" if line else shown
         config.problems.append(f"{where}: {message}")
 
     for key in STRINGS:
@@ -140,7 +152,8 @@ def _drop_clashes(config: Config, text: str) -> None:
             clash = mine & set(keys.split(","))
             if clash:
                 line = _line_of(text, name)
-                where = f"{config.path} line {line}" if line else str(config.path)
+                where = f"{shown_path(config.path)} line {line}" if line else shown_path(
+                    config.path)
                 config.problems.append(
                     f"{where}: {', '.join(sorted(clash))} is already {other}'s key; "
                     f"{name} keeps its default ({action.keys})")
