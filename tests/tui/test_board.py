@@ -551,3 +551,22 @@ async def test_quitting_right_after_moves_keeps_them(db_path: Path, store: Store
         timer.join()
         other.close()
     assert lanes_in_file(store) == {"review-hypothesis": ["Moved then quit"]}
+
+
+async def test_a_cards_badge_turns_overdue_at_the_second_its_box_runs_out(
+        store: Store, clock: StepClock) -> None:
+    clock.advance(30 - clock() % 60)  # the box will end half-way through a minute
+    card = ops.add_card(store, "main", "Boxed", author="ann", lane="test-hypothesis",
+                        timebox_seconds=3600)
+    deadline = card.clock_start + 3600  # type: ignore[operator]
+    clock.advance(deadline - clock() - 20)  # 20 s left
+    async with board(store, (120, 35), clock=clock) as (app, pilot):
+        app.tick()
+        await pilot.pause()
+        assert any("<1m left" in line for line in screen_lines(app))
+        clock.advance(21)  # a second past the deadline, in the same minute
+        app.tick()
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert any("! 0m over" in line for line in lines), lines
+        assert not any("<1m left" in line for line in lines)

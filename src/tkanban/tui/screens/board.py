@@ -145,8 +145,12 @@ class BoardScreen(Screen[None], SharedActions):
                               overdue=self.overdue, now=self.now, note=note)
 
     def tick(self, now: float) -> None:
-        """Once a second: only the bar repaints; cards show minutes, so they repaint rarely."""
-        if int(now // 60) != int(self.now // 60):
+        """Once a second: only the bar repaints; cards show minutes, so they repaint rarely:
+        each minute, and at the second a box runs out (its badge turns to overdue then)."""
+        snapshot = self.snapshot
+        ran_out = snapshot is not None and len(snapshot.overdue_cards(now)) != len(
+            snapshot.overdue_cards(self.now))
+        if int(now // 60) != int(self.now // 60) or ran_out:
             for lane in self.lanes:
                 lane.view.set_now(now)
         self.now = now

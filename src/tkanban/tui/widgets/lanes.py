@@ -269,7 +269,8 @@ class LaneView(ScrollView, can_focus=False):
         met = card.id in self.cache.met and not card.outcome
         ticking = card.deadline is not None and card.clock_stop is None
         key = (card.id, card.version, card.log_count, card.waiting_on, met, width, is_cursor,
-               self.active, int(self.now // 60) if ticking else None,
+               self.active,
+               (int(self.now // 60), card.overdue(self.now)) if ticking else None,
                self.cache.verdicts.get(card.id))
         cached = self.cache.card(card.id, card.version, key)
         if cached is None:
