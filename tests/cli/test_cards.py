@@ -299,3 +299,11 @@ def test_bidi_controls_are_shown_not_obeyed(db_path: Path) -> None:
     listed = ok(run_cli("list", db=db_path))
     assert "\u202e" not in listed and "invoice ⟨RLO⟩gpj.exe" in listed
     assert "⟨RLO⟩" in ok(run_cli("show", "1", db=db_path))
+
+
+def test_show_says_what_the_pane_says_of_a_finished_box(db: Path | str) -> None:
+    ok(run_cli("add", "quick", "--timebox", "1d", "--lane", "2", db=db, user="ann"))
+    ok(run_cli("close", "1", db=db, user="ann"))
+    shown = ok(run_cli("show", "1", db=db))
+    (line,) = [line for line in shown.splitlines() if "time box:" in line]
+    assert "finished, " in line and "spare" in line and "left" not in line

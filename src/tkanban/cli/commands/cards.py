@@ -189,7 +189,7 @@ def _card_line(card: Any, now: float) -> str:
 
 def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board.reads import get_card
-    from tkanban.core.model.timebox import countdown, format_duration, local_time
+    from tkanban.core.model.timebox import countdown, finished, format_duration, local_time
 
     detail = get_card(ctx.store, args.id)
     card, now = detail.card, ctx.now
@@ -214,7 +214,8 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
             lines.append(f"    {verdict.criterion}: {mark}{value}")
     if card.timebox_seconds:
         left = card.remaining(now)
-        state = "clock not started" if left is None else countdown(left)
+        state = ("clock not started" if left is None else finished(left)
+                 if card.clock_stop is not None else countdown(left))  # the pane's words
         lines.append(f"  time box: {format_duration(card.timebox_seconds)}, {state}")
     if card.outcome:
         lines.append(f"  outcome:  {card.outcome}" + (f": {card.conclusion}"
