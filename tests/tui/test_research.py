@@ -215,3 +215,14 @@ def test_start_phase_twice_refused(store: Store) -> None:
     from tkanban.core.errors import ValidationError
     with pytest.raises(ValidationError):
         start_phase(store, "main", "B", 60, "", author="po")
+
+
+async def test_without_the_charts_extra_the_retro_names_it(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tkanban.tui.widgets.charts as charts
+
+    monkeypatch.setattr(charts, "plot_widget", lambda: None)  # as without textual-plotext
+    seed(store, "a card")
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "R")
+        assert "pip install 'tkanban[charts]'" in screen_text(app)

@@ -59,8 +59,8 @@ class ChartPanel(Vertical):
         yield Static(id="chart-title")
         plot = plot_widget()
         if plot is None:
-            yield Static("charts need the charts extra: pip install 'tkanban[charts]'",
-                         id="chart-empty")
+            yield Static(Content("charts need the charts extra: pip install 'tkanban[charts]'"),
+                         id="chart-empty")  # Content: "[charts]" is text, not markup
         else:
             yield plot(id="plot")
             yield Static(id="chart-empty")
