@@ -163,7 +163,7 @@ async def test_ctrl_e_writes_a_multiline_field_in_the_editor(
 @pytest.mark.parametrize("size", SIZES)
 async def test_new_card_form(store: Store, size: tuple[int, int]) -> None:
     async with board(store, size) as (app, pilot):
-        await press(app, pilot, "l", "n")
+        await press(app, pilot, "l", "l", "l", "n")  # Update model: a task
         assert isinstance(app.screen, CardForm)
         await press(app, pilot, "ctrl+s")
         assert "title must not be empty" in screen_text(app)
@@ -182,7 +182,7 @@ async def test_new_card_form(store: Store, size: tuple[int, int]) -> None:
         assert not isinstance(app.screen, CardForm)
         cards = q.list_cards(store)
         assert [(c.title, c.lane_slug, c.timebox_seconds, c.author) for c in cards] == [
-            ("Ship the API", "test-hypothesis", 172800, "alice")]
+            ("Ship the API", "update-model", 172800, "alice")]
         assert "Ship the API" in screen_text(app)
 
 
@@ -285,3 +285,20 @@ async def test_archive_asks_first(store: Store, size: tuple[int, int]) -> None:
         await press(app, pilot, "j", "x", "y")
         assert [c.title for c in q.list_cards(store)] == ["keep"]
         assert "drop" not in screen_text(app)
+
+
+async def test_a_new_card_in_a_hypothesis_lane_is_a_hypothesis_and_errors_clear(
+        store: Store) -> None:
+    async with board(store, (120, 35)) as (app, pilot):
+        await press(app, pilot, "n")  # in To do: a task, with a task's placeholder
+        assert isinstance(app.screen, CardForm)
+        assert app.screen.query_one("#kind", Select).value == "task"
+        assert "We believe" not in app.screen.query_one("#title", Input).placeholder
+        await press(app, pilot, "escape", "l", "n")  # in Test hypothesis: a hypothesis
+        assert app.screen.query_one("#kind", Select).value == "hypothesis"
+        assert "We believe" in app.screen.query_one("#title", Input).placeholder
+        await press(app, pilot, "ctrl+s")
+        assert "title must not be empty" in screen_text(app)
+        await pilot.press(*"We believe")
+        await settle(app, pilot)
+        assert "must not be empty" not in screen_text(app)

@@ -231,7 +231,7 @@ class Flows:
                          lambda store, v: restore_card(store, made.id, author=self.user,
                                                        expected_version=v))
 
-        self.app.push_screen(CardForm(add, lane_name=lane.name))
+        self.app.push_screen(CardForm(add, lane_name=lane.name, lane_slug=lane.slug))
 
     def log_form(self, card: CardInfo) -> None:
         if not self.writable():

@@ -18,27 +18,35 @@ from tkanban.core.model.text import LINE_MAX, TITLE_MAX, clean, clean_labels
 from tkanban.core.model.timebox import parse_duration
 from tkanban.tui.forms.base import Form, Save, row
 
+HYPOTHESIS_LANES = ("test-hypothesis", "review-hypothesis")
+"""Lanes whose new cards are hypotheses unless the user says otherwise."""
+PLACEHOLDERS = {"hypothesis": "We believe <change> will <reach metric ≥ target>",
+                "task": "what needs doing"}
+
 
 class CardForm(Form):
     """New card or edit card: kind, title, hypothesis criteria, time box, assignee, text."""
 
     def __init__(self, save: Save, *, lane_name: str, card: CardInfo | None = None,
-                 reload: Callable[[], Awaitable[CardInfo]] | None = None) -> None:
-        """``reload`` reads the card as it is now (for "reload theirs" after a conflict)."""
+                 reload: Callable[[], Awaitable[CardInfo]] | None = None,
+                 lane_slug: str = "") -> None:
+        """``reload`` reads the card as it is now (for "reload theirs" after a conflict); a
+        new card in a hypothesis lane is a hypothesis unless the user says otherwise."""
         title = f"Edit #{card.id}" if card else f"New card in {lane_name}"
         super().__init__(title, save)
         self.card = card
+        self.kind = card.kind if card else (
+            "hypothesis" if lane_slug in HYPOTHESIS_LANES else "task")
         self.expected_version = card.version if card else None
         self.reload = reload
 
     def fields(self) -> ComposeResult:
         card = self.card
         yield row("Kind", Select([("hypothesis: We believe … will …", "hypothesis"),
-                                  ("task", "task")], value=card.kind if card else "task",
+                                  ("task", "task")], value=self.kind,
                                  allow_blank=False, id="kind", compact=True))
         yield row("Title", Input(card.title if card else "", id="title", max_length=TITLE_MAX,
-                                 compact=True,
-                                 placeholder="We believe <change> will <reach metric ≥ target>"))
+                                 compact=True, placeholder=PLACEHOLDERS[self.kind]))
         yield self.error_label("title")
         with Vertical(id="criteria-box"):
             yield row("Exit criteria", Input(card.criteria if card else "", id="criteria",
@@ -64,8 +72,14 @@ class CardForm(Form):
 
     @on(Select.Changed, "#kind")
     def _show_criteria(self) -> None:
-        is_hypothesis = self.query_one("#kind", Select).value == "hypothesis"
-        self.query_one("#criteria-box").display = is_hypothesis
+        kind = str(self.query_one("#kind", Select).value)
+        self.query_one("#criteria-box").display = kind == "hypothesis"
+        self.query_one("#title", Input).placeholder = PLACEHOLDERS.get(kind, "")
+
+    @on(Input.Changed, "#title")
+    def _title_typed(self, event: Input.Changed) -> None:
+        if event.value.strip():  # "title must not be empty" is said no longer than it holds
+            self.error("title", "")
 
     @on(Input.Changed, "#criteria")
     def _check_criteria(self, event: Input.Changed) -> None:
