@@ -307,3 +307,13 @@ def test_show_says_what_the_pane_says_of_a_finished_box(db: Path | str) -> None:
     shown = ok(run_cli("show", "1", db=db))
     (line,) = [line for line in shown.splitlines() if "time box:" in line]
     assert "finished, " in line and "spare" in line and "left" not in line
+
+
+def test_move_says_where_the_board_shows_the_card(db: Path | str) -> None:
+    for title in ("one", "two", "three"):
+        ok(run_cli("add", title, db=db, user="ann"))
+    for card in ("1", "2"):
+        ok(run_cli("move", card, "done", db=db))
+    said = ok(run_cli("move", "3", "done", db=db)).strip()
+    assert said == "#3 is in Done, position 1 (Done shows its latest cards first)"
+    assert ok(run_cli("move", "1", "todo", db=db)).strip() == "#1 is in To do, position 1"

@@ -239,11 +239,13 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
 
 def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board.cards import move_card
+    from tkanban.core.board.reads import shown_position
 
     card = move_card(ctx.store, args.id, args.lane, author=ctx.user,
                      position=None if args.position is None else max(args.position - 1, 0),
                      outcome=args.outcome, conclusion=args.note, reason=args.reason)
-    out(f"#{card.id} is in {card.lane}, position {card.position + 1}")
+    out(f"#{card.id} is in {card.lane}, position {shown_position(ctx.store, card)}"
+        + (" (Done shows its latest cards first)" if card.lane_slug == "done" else ""))
     warning = card.waiting_warning(card.lane_slug)
     if warning:
         warn(warning)

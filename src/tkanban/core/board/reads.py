@@ -61,6 +61,18 @@ def no_board(name: str, names: Sequence[str]) -> NotFoundError:
     return NotFoundError(f"no board named {name!r} here (it holds no board yet)")
 
 
+def shown_position(store: Store, card: CardInfo) -> int:
+    """Where the board shows the card in its lane, 1 = top: Done lists its latest cards
+    first, the other lanes by position."""
+    if card.lane_slug != DONE:
+        return card.position + 1
+    with store.reading() as conn:
+        later = conn.execute(
+            "SELECT count(*) FROM card WHERE lane_id = (SELECT lane_id FROM card WHERE id = ?) "
+            "AND archived = ? AND position > ?", (card.id, False, card.position)).fetchone()[0]
+    return int(later) + 1
+
+
 def board_names(store: Store) -> list[str]:
     """The boards this file or database holds, by name."""
     with store.reading() as conn:
