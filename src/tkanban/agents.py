@@ -145,7 +145,7 @@ def board_server(store: Store, board: str, user: str, *, now: Callable[[], float
         on_board(id)
         card = call(ops.move_card, store, id, lane, author=user, outcome=outcome,
                     conclusion=note, reason=reason)
-        return _with_warnings(card, now())
+        return _with_warnings(store, card, now())
 
     @server.tool()
     def close_card(id: int, outcome: str | None = None, note: str = "",
@@ -156,7 +156,7 @@ def board_server(store: Store, board: str, user: str, *, now: Callable[[], float
         on_board(id)
         card = call(ops.move_card, store, id, DONE, author=user, outcome=outcome,
                     conclusion=note, reason=reason)
-        return _with_warnings(card, now())
+        return _with_warnings(store, card, now())
 
     @server.tool()
     def link_run(id: int, run: str) -> dict[str, Any]:
@@ -170,7 +170,9 @@ def board_server(store: Store, board: str, user: str, *, now: Callable[[], float
     return server
 
 
-def _with_warnings(card: CardInfo, now: float) -> dict[str, Any]:
+def _with_warnings(store: Store, card: CardInfo, now: float) -> dict[str, Any]:
+    """The card, with the soft rules its move bent (as the command line warns of them)."""
     data = card.to_json(now)
-    data["warnings"] = [w for w in (card.waiting_warning(card.lane_slug),) if w]
+    data["warnings"] = [w for w in (card.waiting_warning(card.lane_slug),
+                                    q.wip_warning(store, card)) if w]
     return data

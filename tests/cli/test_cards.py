@@ -317,3 +317,15 @@ def test_move_says_where_the_board_shows_the_card(db: Path | str) -> None:
     said = ok(run_cli("move", "3", "done", db=db)).strip()
     assert said == "#3 is in Done, position 1 (Done shows its latest cards first)"
     assert ok(run_cli("move", "1", "todo", db=db)).strip() == "#1 is in To do, position 1"
+
+
+def test_a_move_over_a_wip_limit_is_warned_of_and_stands(db: Path | str) -> None:
+    for title in ("one", "two"):
+        ok(run_cli("add", title, db=db, user="ann"))
+    ok(run_cli("lane", "limit", "test-hypothesis", "1", db=db))
+    first = run_cli("move", "1", "2", db=db)
+    assert first.returncode == 0 and "WIP" not in first.stderr
+    second = run_cli("move", "2", "2", db=db)
+    assert second.returncode == 0 and second.stderr.strip() == (
+        "tkanban: warning: Test hypothesis is over its WIP limit (2/1)")
+    assert "#2 is in Test hypothesis" in second.stdout

@@ -246,9 +246,16 @@ def cmd_move(ctx: Context, args: argparse.Namespace) -> None:
                      outcome=args.outcome, conclusion=args.note, reason=args.reason)
     out(f"#{card.id} is in {card.lane}, position {shown_position(ctx.store, card)}"
         + (" (Done shows its latest cards first)" if card.lane_slug == "done" else ""))
-    warning = card.waiting_warning(card.lane_slug)
-    if warning:
-        warn(warning)
+    _soft_rules(ctx, card)
+
+
+def _soft_rules(ctx: Context, card: Any) -> None:
+    """The soft rules a move bent, as warnings: the move stands."""
+    from tkanban.core.board.reads import wip_warning
+
+    for warning in (card.waiting_warning(card.lane_slug), wip_warning(ctx.store, card)):
+        if warning:
+            warn(warning)
 
 def cmd_log(ctx: Context, args: argparse.Namespace) -> None:
     from tkanban.core.board.cards import add_log
@@ -367,6 +374,4 @@ def cmd_close(ctx: Context, args: argparse.Namespace) -> None:
     card = move_card(ctx.store, args.id, DONE, author=ctx.user, outcome=args.outcome,
                      conclusion=args.note, reason=args.reason)
     out(f"#{card.id} is in {card.lane}" + (f", {card.outcome}" if card.outcome else ""))
-    warning = card.waiting_warning(card.lane_slug)
-    if warning:
-        warn(warning)
+    _soft_rules(ctx, card)

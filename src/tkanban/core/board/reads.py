@@ -61,6 +61,19 @@ def no_board(name: str, names: Sequence[str]) -> NotFoundError:
     return NotFoundError(f"no board named {name!r} here (it holds no board yet)")
 
 
+def wip_warning(store: Store, card: CardInfo) -> str | None:
+    """``Test hypothesis is over its WIP limit (3/2)`` when the card's lane holds more live
+    cards than its limit allows (a soft rule: the move stands), else None."""
+    with store.reading() as conn:
+        row = conn.execute(
+            "SELECT l.name, l.wip_limit, (SELECT count(*) FROM card o WHERE o.lane_id = l.id "
+            "AND o.archived = ?) FROM lane l JOIN card c ON c.lane_id = l.id WHERE c.id = ?",
+            (False, card.id)).fetchone()
+    if row is None or row[1] is None or row[2] <= row[1] or card.lane_slug == DONE:
+        return None
+    return f"{row[0]} is over its WIP limit ({row[2]}/{row[1]})"
+
+
 def shown_position(store: Store, card: CardInfo) -> int:
     """Where the board shows the card in its lane, 1 = top: Done lists its latest cards
     first, the other lanes by position."""
