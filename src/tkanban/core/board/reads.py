@@ -179,12 +179,18 @@ def board_exists(store: Store, name: str) -> bool:
 def check_on_board(store: Store, card_id: int, board: str) -> None:
     """Refuse a card of another board: a command told ``--board`` acts on that board's
     cards only (card numbers are the file's or database's, shared by its boards)."""
+    found = board_of(store, card_id)
+    if found is not None and found != board:
+        raise NotFoundError(f"no card #{card_id} on board {board!r} (#{card_id} is on board "
+                            f"{found!r})")
+
+
+def board_of(store: Store, card_id: int) -> str | None:
+    """The name of the board card ``card_id`` is on (None: no such card)."""
     with store.reading() as conn:
         row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
                            "WHERE c.id = ?", (card_id,)).fetchone()
-    if row is not None and row[0] != board:
-        raise NotFoundError(f"no card #{card_id} on board {board!r} (#{card_id} is on board "
-                            f"{row[0]!r})")
+    return None if row is None else str(row[0])
 
 
 def get_lanes(store: Store, board: str = DEFAULT_BOARD) -> list[LaneInfo]:

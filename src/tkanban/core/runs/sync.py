@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from tkanban.core.board.reads import board_id, board_setting
+from tkanban.core.board.reads import board_id, board_of, board_setting
 from tkanban.core.board.settings import set_board_setting
 from tkanban.core.board.transaction import append_log, card_row, next_seq
 from tkanban.core.errors import NotFoundError, TkanbanError, ValidationError
@@ -104,10 +104,15 @@ def given_ref(text: str, root: Path | None) -> str:
 
 
 def read_run(ref: str, uri: str | None, keep: Collection[str] = (),
-             deadline: float = DEADLINE, root: Path | None = None) -> RunState:
+             deadline: float = DEADLINE, root: Path | None = None,
+             server: str = "") -> RunState:
     """The run behind ``ref`` as its tracker has it now (the metrics named in ``keep`` kept
     first when it has too many), read within ``deadline`` seconds; a relative DVCLive path
-    is read under ``root``."""
+    is read under ``root``; a run linked by its URL is read on its own ``server`` (kept in
+    its detail)."""
+    if server:
+        state = read_run(ref, server, keep, deadline, root)
+        return replace(state, detail=replace(state.detail, server=server))
     kind, _, raw = ref.partition(":")
     if kind == "dvclive" and raw and not raw.startswith("/") and root is not None:
         state = read_dvclive(str(root / raw), keep)
@@ -132,13 +137,9 @@ def link_run(store: Store, card_id: int, ref: str, *, author: str,
     (relative to the working folder); ``kept``: a ref as the board keeps it (relative to
     ``project_root``)."""
     author = clean_name(author, "user name")
-    with store.reading() as conn:
-        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
-                           "WHERE c.id = ?", (card_id,)).fetchone()
-    if row is None:
-        raise NotFoundError(f"no card #{card_id}")
-    uri = resolve_uri(store, row[0], tracking_uri)
-    root = project_root(store, row[0])
+    board = _board_of(store, card_id)
+    uri = resolve_uri(store, board, tracking_uri)
+    root = project_root(store, board)
     kind, _, raw = ref.partition(":")
     if kept and kind == "dvclive" and root is not None and not raw.startswith("/"):
         ref = f"dvclive:{root / raw}"  # as the board kept it (undoing an unlink)
@@ -225,12 +226,14 @@ def _linked_ref(store: Store, card_id: int, text: str) -> str:
     linked = {link.ref for link in links_of(store, None, card_id)}
     if text.strip() in linked:
         return text.strip()
-    with store.reading() as conn:
-        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
-                           "WHERE c.id = ?", (card_id,)).fetchone()
-    if row is None:
+    return given_ref(text, project_root(store, _board_of(store, card_id)))
+
+
+def _board_of(store: Store, card_id: int) -> str:
+    board = board_of(store, card_id)
+    if board is None:
         raise NotFoundError(f"no card #{card_id}")
-    return given_ref(text, project_root(store, row[0]))
+    return board
 
 
 def _short(ref: str) -> str:
@@ -270,9 +273,8 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
             break
         label = f"#{link.card_id} {_short(link.ref)}"
         try:
-            state = read_run(link.ref, link.detail.server or uri, wanted.get(link.card_id, ()),
-                             left(), root)
-            state = replace(state, detail=replace(state.detail, server=link.detail.server))
+            state = read_run(link.ref, uri, wanted.get(link.card_id, ()), left(), root,
+                             link.detail.server)
         except TrackerDown as exc:
             report.problems.append(str(exc))
             down = down or not link.detail.server
@@ -297,13 +299,10 @@ def sync(store: Store, board: str, card_id: int | None = None, *,
 def sync_one(store: Store, link: LinkInfo, tracking_uri: str | None = None) -> bool:
     """Sync one linked run; True when it wrote an entry."""
     keep = criteria_metrics(store, [link.card_id]).get(link.card_id, ())
-    with store.reading() as conn:
-        row = conn.execute("SELECT b.name FROM card c JOIN board b ON b.id = c.board_id "
-                           "WHERE c.id = ?", (link.card_id,)).fetchone()
-    root = project_root(store, row[0]) if row else None
-    state = read_run(link.ref, link.detail.server or tracking_uri, keep, root=root)
-    return _write_news(store, link, replace(state, detail=replace(
-        state.detail, server=link.detail.server)))
+    board = board_of(store, link.card_id)
+    root = project_root(store, board) if board else None
+    return _write_news(store, link, read_run(link.ref, tracking_uri, keep, root=root,
+                                             server=link.detail.server))
 
 
 def _link_tagged(store: Store, board: str, card_id: int | None, uri: str,
