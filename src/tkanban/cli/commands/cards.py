@@ -20,7 +20,7 @@ from tkanban.cli.commands.runs import run_lines
 from tkanban.cli.context import Context, Opens
 from tkanban.cli.output import out, out_json, warn
 from tkanban.cli.registry import Commands
-from tkanban.core.model.evidence import AGAINST, MODE_WORDS
+from tkanban.core.model.evidence import AGAINST, MODE_WORDS, against
 
 OUTCOMES = ["validated", "invalidated", "inconclusive"]
 
@@ -204,10 +204,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
         lines.append(f"  labels:   {', '.join(card.labels)}")
     if card.blocked:
         lines.append(f"  blocked:  {card.blocked}")
+    verdicts = detail.verdicts()
     if card.criteria:
-        lines.append("  criteria:")
-        lines[-1] += f" (judged on the {MODE_WORDS[detail.mode]})"
-        for verdict in detail.verdicts():
+        lines.append(f"  criteria: (judged on the {MODE_WORDS[detail.mode]})")
+        for verdict in verdicts:
             mark = {True: "met", False: "not met", None: "not measured"}[verdict.met]
             value = "" if verdict.point is None else (
                 f" ({verdict.point.value:g}, {verdict.point.where()})")
@@ -220,7 +220,7 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> None:
     if card.outcome:
         lines.append(f"  outcome:  {card.outcome}" + (f": {card.conclusion}"
                                                       if card.conclusion else ""))
-        if detail.against_evidence:
+        if against(card.outcome, verdicts):
             lines.append(f"  {AGAINST}")
     if card.archived:
         lines.append("  archived")

@@ -17,7 +17,15 @@ from typing import Any
 
 from tkanban.core.errors import NotFoundError, ValidationError
 from tkanban.core.model.criteria import parse_criteria
-from tkanban.core.model.evidence import DEFAULT_MODE, MODES, RunDetail, against, judge, mark
+from tkanban.core.model.evidence import (
+    DEFAULT_MODE,
+    MODES,
+    RunDetail,
+    against,
+    all_met,
+    judge,
+    mark,
+)
 from tkanban.core.model.records import (
     DEFAULT_BOARD,
     DONE,
@@ -504,7 +512,7 @@ def _evidence_of(conn: Sql, bid: int, card_ids: Sequence[int] | None = None) -> 
                          typed_points(entries.get(card_id, [])), mode)
         measured = any(v.met is not None for v in verdicts)
         return {"runs": len(runs), "verdicts": tuple(verdicts),
-                "runs_met": all(v.met for v in verdicts) if measured else None}
+                "runs_met": all_met(verdicts) if measured else None}
 
     return of
 

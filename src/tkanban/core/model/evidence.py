@@ -88,11 +88,14 @@ class RunDetail:
     server: str = ""
     """The MLflow server a run linked by its URL lives on."""
 
+    def history_json(self) -> dict[str, list[list[float]]]:
+        """The history as JSON has it: ``{"acc": [[step, value], …]}``."""
+        return {k: [[s, v] for s, v in points] for k, points in self.history.items()}
+
     def to_text(self) -> str:
         data: dict[str, Any] = {}
         if self.history:
-            data["history"] = {k: [[s, v] for s, v in points]
-                               for k, points in self.history.items()}
+            data["history"] = self.history_json()
         if self.params:
             data["params"] = self.params
         for name in ("started", "ended", "commit", "server"):

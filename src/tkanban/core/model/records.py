@@ -255,9 +255,7 @@ class LinkInfo:
                 "synced": self.synced_at is not None, "pinned": self.pinned,
                 "params": detail.params, "started": iso(detail.started),
                 "ended": iso(detail.ended), "seconds": detail.seconds,
-                "commit": detail.commit or None,
-                "history": {k: [[s, v] for s, v in points]
-                            for k, points in detail.history.items()}}
+                "commit": detail.commit or None, "history": detail.history_json()}
 
 
 def struck_entries(entries: Sequence[EntryInfo]) -> set[int]:
@@ -321,11 +319,6 @@ class CardDetail:
                 "log": [entry.to_json() for entry in self.entries],
                 "related": [related.to_json() for related in self.related],
                 "grew_out_of": [related.to_json() for related in self.chain]}
-
-    @property
-    def against_evidence(self) -> bool:
-        """The recorded outcome says the opposite of what the evidence shows."""
-        return against(self.card.outcome, self.verdicts())
 
     @property
     def moves(self) -> list[EntryInfo]:
