@@ -118,16 +118,22 @@ async def test_escape_on_the_wrap_up_prompt_changes_nothing(store: Store,
     assert (after.card.version, len(after.entries)) == (before.card.version, len(before.entries))
 
 
+async def edit_while_bob_edits(app, pilot, store: Store, card_id: int) -> None:  # type: ignore[no-untyped-def]
+    """alice retitles the card in the form while bob changes it: her save meets the
+    conflict dialog."""
+    await press(app, pilot, "e")
+    form = app.screen
+    ops.edit_card(store, card_id, author="bob", description="bob was here")
+    form.query_one("#title", Input).value = "alice's title"
+    await press(app, pilot, "ctrl+s")
+    assert isinstance(app.screen, CardForm) and "changed by bob" in screen_text(app)
+
+
 @pytest.mark.parametrize("key", ["enter", "ctrl+s"])
 async def test_the_conflict_dialog_acts_on_enter_and_save(store: Store, key: str) -> None:
     (card_id,) = seed(store, "original")
     async with board(store, (120, 35)) as (app, pilot):
-        await press(app, pilot, "e")
-        form = app.screen
-        ops.edit_card(store, card_id, author="bob", description="bob was here")
-        form.query_one("#title", Input).value = "alice's title"
-        await press(app, pilot, "ctrl+s")
-        assert isinstance(app.screen, CardForm) and "changed by bob" in screen_text(app)
+        await edit_while_bob_edits(app, pilot, store, card_id)
         await press(app, pilot, key)
         assert not isinstance(app.screen, CardForm)
     detail = q.get_card(store, card_id)
@@ -233,13 +239,7 @@ async def test_edit_card(store: Store, size: tuple[int, int]) -> None:
 async def test_stale_edit_is_refused_then_reapplied(store: Store) -> None:
     (card_id,) = seed(store, "original")
     async with board(store, (120, 35)) as (app, pilot):
-        await press(app, pilot, "e")
-        form = app.screen
-        ops.edit_card(store, card_id, author="bob", description="bob was here")
-        form.query_one("#title", Input).value = "alice's title"
-        await press(app, pilot, "ctrl+s")
-        assert isinstance(app.screen, CardForm)
-        assert "changed by bob" in screen_text(app)
+        await edit_while_bob_edits(app, pilot, store, card_id)
         assert q.get_card(store, card_id).card.title == "original"
         await pilot.click("#reapply")
         await settle(app, pilot)
